@@ -1,0 +1,102 @@
+"""Matching configuration (versioned weights) and stored candidate partnerships."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class MatchingConfig(models.Model):
+    """One version of the matching weights. The newest version is the one in force."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    weight_sector = models.FloatField(_("sector weight"), default=0.25)
+    weight_text = models.FloatField(_("text weight"), default=0.20)
+    weight_corridor = models.FloatField(_("corridor weight"), default=0.15)
+    weight_region = models.FloatField(_("region weight"), default=0.15)
+    weight_capacity = models.FloatField(_("capacity weight"), default=0.10)
+    weight_mode = models.FloatField(_("cooperation mode weight"), default=0.10)
+    weight_ownership = models.FloatField(_("ownership weight"), default=0.05)
+    top_k = models.PositiveIntegerField(
+        _("candidates kept per project and per enterprise"), default=50
+    )
+    notify_threshold = models.FloatField(_("notification score threshold"), default=60.0)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("matching configuration")
+        verbose_name_plural = _("matching configurations")
+        constraints = [
+            models.CheckConstraint(condition=Q(top_k__gte=1), name="matchingconfig_top_k_positive"),
+            models.CheckConstraint(
+                condition=Q(notify_threshold__gte=0) & Q(notify_threshold__lte=100),
+                name="matchingconfig_threshold_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class Match(models.Model):
+    """A scored, explained candidate partnership of a project and an enterprise."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        VIEWED = "viewed", _("Viewed")
+        DISMISSED = "dismissed", _("Dismissed")
+        CONTACTED = "contacted", _("Contacted")
+
+    project = models.ForeignKey(
+        "projects.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="matches",
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="matches",
+    )
+    score = models.FloatField(_("score"))
+    eligible = models.BooleanField(_("eligible"), default=True)
+    ineligibility_reason = models.CharField(_("ineligibility reason"), max_length=255, blank=True)
+    # Each component's contribution, e.g. {"sector": 0.8, "text": 0.3, ...}.
+    components = models.JSONField(_("components"), default=dict)
+    # Reason codes with parameters, translated when shown: [{"code": ..., "params": {...}}].
+    reasons = models.JSONField(_("reasons"), default=list)
+    config_version = models.PositiveIntegerField(_("configuration version"))
+    computed_at = models.DateTimeField(_("computed at"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW)
+    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "-eligible", "-score"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "enterprise"], name="match_unique_pair"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="match_score_0_100"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-eligible", "-score"], name="match_project_rank"),
+            models.Index(
+                fields=["enterprise", "-eligible", "-score"], name="match_enterprise_rank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} x {self.enterprise_id}: {self.score:.1f}"

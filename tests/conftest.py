@@ -1,0 +1,47 @@
+"""Role fixtures shared by every test: anonymous, enterprise member, SOE staff, admin."""
+
+import pytest
+
+from tests.factories import (
+    ForeignEnterpriseFactory,
+    MembershipFactory,
+    SoeFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def soe(db):
+    return SoeFactory(name="Chongqing Port Logistics Group")
+
+
+@pytest.fixture
+def other_soe(db):
+    return SoeFactory(name="Chongqing Airport Group")
+
+
+@pytest.fixture
+def foreign_enterprise(db):
+    return ForeignEnterpriseFactory(name="Straits Logistics Pte Ltd")
+
+
+@pytest.fixture
+def soe_staff(soe):
+    return MembershipFactory(enterprise=soe, user=UserFactory(username="soe_staff")).user
+
+
+@pytest.fixture
+def other_soe_staff(other_soe):
+    return MembershipFactory(enterprise=other_soe, user=UserFactory(username="other_soe")).user
+
+
+@pytest.fixture
+def foreign_member(foreign_enterprise):
+    return MembershipFactory(
+        enterprise=foreign_enterprise, user=UserFactory(username="foreign_member")
+    ).user
