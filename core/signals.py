@@ -1,0 +1,6 @@
+"""Signals of the shared kernel."""
+
+from django.dispatch import Signal
+
+# Exchange rates were added or changed: amounts compared in CNY must be recomputed. No kwargs.
+exchange_rates_changed = Signal()
