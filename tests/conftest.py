@@ -45,3 +45,14 @@ def foreign_member(foreign_enterprise):
     return MembershipFactory(
         enterprise=foreign_enterprise, user=UserFactory(username="foreign_member")
     ).user
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker process on the real Redis broker, reading the test database."""
+    from config.celery import app
+    from tests.workers import running_worker
+
+    app.control.purge()
+    with running_worker() as proc:
+        yield proc

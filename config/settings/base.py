@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "enterprises",
     "projects",
     "matchmaking",
+    "deals",
+    "notifications",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -120,11 +123,34 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work (celery beat). Each task is idempotent, so a missed or doubled beat is harmless.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "projects-expire-overdue": {
-        "task": "projects.expire_overdue",
-        "schedule": crontab(minute=5),
+    "projects-expire-overdue": {"task": "projects.expire_overdue", "schedule": crontab(minute=5)},
+    "matchmaking-nightly-rescore": {
+        "task": "matchmaking.rescore_all",
+        "schedule": crontab(hour=2, minute=30),
     },
+    "notifications-sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "notifications-daily-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=0),
+        "kwargs": {"frequency": "daily"},
+    },
+    "notifications-weekly-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+        "kwargs": {"frequency": "weekly"},
+    },
+    "notifications-deadline-reminders": {
+        "task": "notifications.deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
+# Scoring and notifications on separate queues, so a full rescore never delays an email.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "matchmaking.*": {"queue": "scoring"},
+    "notifications.*": {"queue": "notifications"},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
