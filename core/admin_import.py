@@ -1,11 +1,141 @@
-"""Admin import of contract files through the same validator as the `import_*` commands.
+"""Admin import of contract files through the same import functions as the `import_*` commands.
 
-(Placeholder: the import work fills it in. Admin classes set `contract_importer` to the
-dotted path of an import function, e.g. "enterprises.importers.enterprises_import".)
+A ModelAdmin mixes in `ContractImportMixin` and names its import function:
+
+    class EnterpriseAdmin(ContractImportMixin, ExportMixin, admin.ModelAdmin):
+        contract_importer = "enterprises.importers.enterprises_import"
+
+The changelist then shows an "Import file" link (next to "Add", and next to
+django-import-export's "Export" when that mixin is used too), leading to an upload page
+for staff with the model's add permission. The upload is saved to a temporary file that
+keeps its name and extension, imported, and the result shown: the counts on the
+changelist, or a table of every problem (and nothing written).
 """
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from core.imports import SUPPORTED_EXTENSIONS, ImportResult, importer_resolve
+
+# Multipart framing around the file (boundaries, headers, the CSRF token) in bytes.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class ContractImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("A .csv or .xlsx file with the columns of the data contract."),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        max_bytes = settings.IMPORT_MAX_BYTES
+        if upload.size is not None and upload.size > max_bytes:
+            raise forms.ValidationError(
+                _("The file is %(size)d bytes; the limit is %(max)d bytes.")
+                % {"size": upload.size, "max": max_bytes}
+            )
+        if Path(upload.name or "").suffix.lower() not in SUPPORTED_EXTENSIONS:
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload
+
+
+def _upload_import(upload: UploadedFile, dotted_path: str) -> ImportResult:
+    """Save the upload under its own name in a fresh temporary directory and import it."""
+    original = Path(upload.name or "").name
+    try:
+        file_name = get_valid_filename(original)
+    except SuspiciousFileOperation:
+        file_name = "upload" + Path(original).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="parklink-import-") as directory:
+        target = Path(directory) / file_name
+        with target.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        return importer_resolve(dotted_path)(path=target)
 
 
 class ContractImportMixin:
     """Adds an "Import file" page to a ModelAdmin's changelist."""
 
     contract_importer: str = ""
+    change_list_template = "admin/contract_import_change_list.html"
+    contract_import_template = "admin/import_file.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        urls = [
+            path(
+                "import-file/",
+                self.admin_site.admin_view(self.contract_import_view),  # type: ignore[attr-defined]
+                name=f"{opts.app_label}_{opts.model_name}_import_file",
+            )
+        ]
+        return urls + super().get_urls()  # type: ignore[misc]
+
+    def contract_import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.contract_importer or not self.has_add_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        opts = self.model._meta  # type: ignore[attr-defined]
+        errors: list = []
+        if request.method == "POST":
+            max_bytes = settings.IMPORT_MAX_BYTES
+            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+            if content_length > max_bytes + MULTIPART_OVERHEAD_BYTES:
+                # Refused before Django parses (and stores) the upload.
+                form = ContractImportForm()
+                form.add_error(
+                    None,
+                    _("The file is larger than the limit of %(max)d bytes.") % {"max": max_bytes},
+                )
+            else:
+                form = ContractImportForm(request.POST, request.FILES)
+                if form.is_valid():
+                    result = _upload_import(form.cleaned_data["file"], self.contract_importer)
+                    if result.ok:
+                        self.message_user(request, result.summary(), messages.SUCCESS)  # type: ignore[attr-defined]
+                        return HttpResponseRedirect(
+                            reverse(
+                                f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                                current_app=self.admin_site.name,  # type: ignore[attr-defined]
+                            )
+                        )
+                    errors = result.errors
+                    self.message_user(  # type: ignore[attr-defined]
+                        request,
+                        ngettext(
+                            "%(count)d problem found; nothing was changed.",
+                            "%(count)d problems found; nothing was changed.",
+                            len(errors),
+                        )
+                        % {"count": len(errors)},
+                        messages.ERROR,
+                    )
+        else:
+            form = ContractImportForm()
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": _("Import %(name)s") % {"name": opts.verbose_name_plural},
+            "opts": opts,
+            "app_label": opts.app_label,
+            "form": form,
+            "errors": errors,
+            "max_bytes": settings.IMPORT_MAX_BYTES,
+            "has_view_permission": self.has_view_permission(request),  # type: ignore[attr-defined]
+        }
+        return TemplateResponse(request, self.contract_import_template, context)
