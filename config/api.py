@@ -1,7 +1,32 @@
-"""The one API router: /api/v1/. (Placeholder: the API work fills it in.)"""
+"""The one router of the API: /api/v1/. Each app's api/ package holds its views."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from core.api.views import (
+    CooperationModeViewSet,
+    CorridorViewSet,
+    OwnershipTypeViewSet,
+    RegionViewSet,
+    SectorViewSet,
+    TokenViewSet,
+)
+from enterprises.api.views import EnterpriseViewSet, MeView
+from projects.api.views import OpportunityListViewSet, ParkViewSet, ProjectViewSet
 
-urlpatterns = router.urls
+router = DefaultRouter()
+router.register("sectors", SectorViewSet, basename="sector")
+router.register("corridors", CorridorViewSet, basename="corridor")
+router.register("cooperation-modes", CooperationModeViewSet, basename="cooperation-mode")
+router.register("ownership-types", OwnershipTypeViewSet, basename="ownership-type")
+router.register("regions", RegionViewSet, basename="region")
+router.register("auth/tokens", TokenViewSet, basename="token")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("opportunity-lists", OpportunityListViewSet, basename="opportunity-list")
+router.register("parks", ParkViewSet, basename="park")
+router.register("projects", ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]

@@ -1,0 +1,295 @@
+"""Projects (read by everyone as far as they may see; written by the owner's SOE staff),
+parks and opportunity lists with their totals."""
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.base import ApiViewMixin, error_responses
+from core.api.errors import Conflict, bad_request
+from core.money import exchange_rates_latest
+from enterprises.api.permissions import actor_for
+from projects import services, workflow
+from projects.api.filters import ProjectFilter, cny_amount
+from projects.api.serializers import (
+    OpportunityListSerializer,
+    ParkSerializer,
+    ProjectInputSerializer,
+    ProjectSerializer,
+    ProjectWithdrawInputSerializer,
+)
+from projects.models import OpportunityList, Park, Project
+from projects.selectors import project_can_edit, project_list_visible_to
+
+PROJECT_PREFETCH = (
+    "sectors",
+    "cooperation_modes",
+    "corridors",
+    "target_regions",
+    "partner_ownership",
+)
+
+PROJECT_EXAMPLE = {
+    "id": 2,
+    "reference": "ILSTC-2025-02",
+    "title": "Premium vehicle shipping routes to Latin America, the Middle East and Africa",
+    "description": "Minsheng Group seeks automotive manufacturers and traders ...",
+    "owner": {
+        "id": 1,
+        "reference": "ENT-0001",
+        "name": "Minsheng Group",
+        "ownership": "soe",
+        "country": "CN",
+        "is_verified": True,
+    },
+    "opportunity_list": {"id": 1, "name": "2025 SOE strategic cooperation opportunity list"},
+    "park": None,
+    "sectors": ["logistics.shipping", "manufacturing.automotive"],
+    "cooperation_modes": ["route_partnership", "joint_venture"],
+    "corridors": ["ocean_shipping"],
+    "target_regions": ["LATIN_AMERICA", "MIDDLE_EAST", "AFRICA"],
+    "target_countries": [],
+    "partner_ownership": [],
+    "total_investment": "800000000.00",
+    "external_investment_sought": "400000000.00",
+    "currency": "CNY",
+    "total_investment_cny": "800000000.00",
+    "external_investment_sought_cny": "400000000.00",
+    "location_country": "CN",
+    "location_city": "Chongqing",
+    "status": "published",
+    "deadline": "2025-12-31",
+    "published_at": "2025-06-30T10:00:00+08:00",
+    "created_at": "2025-06-20T10:00:00+08:00",
+    "updated_at": "2025-06-30T10:00:00+08:00",
+    "rank": None,
+}
+PROJECT_INPUT_EXAMPLE = {
+    "reference": "ILSTC-2025-40",
+    "title": "Cold-chain hub at Guoyuan Port",
+    "description": "A bonded cold-chain warehouse for ASEAN fruit on the rail-sea corridor.",
+    "sectors": ["logistics.cold_chain"],
+    "cooperation_modes": ["joint_venture", "operation"],
+    "corridors": ["ilstc_rail_sea"],
+    "target_regions": ["ASEAN"],
+    "total_investment": "300000000",
+    "currency": "CNY",
+    "deadline": "2026-03-31",
+}
+
+
+class ProjectPermission(permissions.BasePermission):
+    """Read: whoever can see the project (the queryset hides the rest, answering 404).
+    Create: SOE staff (for their own enterprise) and admins. Change: project_can_edit."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if view.action == "create":
+            actor = actor_for(request)
+            return actor.is_admin or actor.is_soe_staff
+        return True
+
+    def has_object_permission(self, request: Request, view, obj: Project) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return project_can_edit(user=request.user, project=obj)
+
+
+def _transition(call, **kwargs) -> None:
+    try:
+        call(**kwargs)
+    except workflow.TransitionError as exc:
+        raise Conflict(exc.message) from exc
+
+
+_project_responses = {200: ProjectSerializer, **error_responses(400, 401, 403, 404, 409)}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Browse projects",
+        description=(
+            "The projects you may see: published, negotiating and signed ones for everyone; "
+            "SOE staff also see all of their own enterprise's; admins see all. See the "
+            "parameters for the filters, full-text search (`q`) and ordering."
+        ),
+        responses={200: ProjectSerializer(many=True), **error_responses(400)},
+        examples=[OpenApiExample("project", value=PROJECT_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One project",
+        description="404 when the project does not exist or is not visible to you.",
+        responses={200: ProjectSerializer, **error_responses(404)},
+        examples=[OpenApiExample("project", value=PROJECT_EXAMPLE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="Post a project (as a draft)",
+        description="SOE staff post for their own enterprise; admins give `owner`.",
+        request=ProjectInputSerializer,
+        responses={201: ProjectSerializer, **error_responses(400, 401, 403)},
+        examples=[
+            OpenApiExample("new project", value=PROJECT_INPUT_EXAMPLE, request_only=True),
+            OpenApiExample("created", value=PROJECT_EXAMPLE, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Edit some fields of a project",
+        request=ProjectInputSerializer,
+        responses=_project_responses,
+        examples=[
+            OpenApiExample("edit", value={"deadline": "2026-06-30"}, request_only=True),
+        ],
+    ),
+    update=extend_schema(
+        summary="Replace a project's editable fields",
+        request=ProjectInputSerializer,
+        responses=_project_responses,
+        examples=[OpenApiExample("edit", value=PROJECT_INPUT_EXAMPLE, request_only=True)],
+    ),
+)
+class ProjectViewSet(
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ProjectSerializer
+    permission_classes = [ProjectPermission]
+    filterset_class = ProjectFilter
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return (
+            project_list_visible_to(user=self.request.user)
+            .select_related("owner", "opportunity_list", "park")
+            .prefetch_related(*PROJECT_PREFETCH)
+        )
+
+    def _render(self, project: Project, *, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.filter_queryset(self.get_queryset()).get(pk=project.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = ProjectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        actor = actor_for(request)
+        owner = fields.pop("owner", None)
+        if owner is None:
+            if actor.enterprise is None:
+                raise bad_request(_("Say which enterprise posts the project."), field="owner")
+            owner = actor.enterprise
+        project = services.project_create(owner=owner, by=request.user, **fields)
+        return self._render(project, status_code=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        project = self.get_object()
+        partial = kwargs.pop("partial", False)
+        data = ProjectInputSerializer(instance=project, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        services.project_update(project=project, by=request.user, **data.validated_data)
+        return self._render(project)
+
+    @extend_schema(
+        summary="Publish a draft (into review when the platform requires it)",
+        request=None,
+        responses=_project_responses,
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        _transition(services.project_publish, project=project, by=request.user)
+        return self._render(project)
+
+    @extend_schema(
+        summary="Withdraw a project for good",
+        request=ProjectWithdrawInputSerializer,
+        responses=_project_responses,
+        examples=[
+            OpenApiExample(
+                "withdraw", value={"note": "Merged into ILSTC-2025-07."}, request_only=True
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        project = self.get_object()
+        data = ProjectWithdrawInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _transition(
+            services.project_withdraw,
+            project=project,
+            by=request.user,
+            note=data.validated_data["note"],
+        )
+        return self._render(project)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Parks, zones and hubs where projects sit"),
+    retrieve=extend_schema(
+        summary="One park", responses={200: ParkSerializer, **error_responses(404)}
+    ),
+)
+class ParkViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Park.objects.order_by("name", "pk")
+    serializer_class = ParkSerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = ["kind", "country"]
+
+
+_LIST_EXAMPLE = {
+    "id": 1,
+    "name": "2025 SOE strategic cooperation opportunity list",
+    "name_zh": "2025年市属国企战略合作机会清单",
+    "publisher": None,
+    "released_on": "2025-06-30",
+    "description": "36 major projects along the ILSTC.",
+    "projects_count": 36,
+    "total_investment_cny": "70000000000.00",
+    "external_investment_sought_cny": "40000000000.00",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Opportunity lists with their totals",
+        description="Totals count the public (published, negotiating, signed) projects, in CNY.",
+        examples=[OpenApiExample("list", value=_LIST_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One opportunity list with its totals",
+        responses={200: OpportunityListSerializer, **error_responses(404)},
+        examples=[OpenApiExample("list", value=_LIST_EXAMPLE, response_only=True)],
+    ),
+)
+class OpportunityListViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = OpportunityList.objects.none()  # for the schema; get_queryset is the truth
+    serializer_class = OpportunityListSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self) -> QuerySet[OpportunityList]:
+        rates = exchange_rates_latest()
+        public = Q(projects__status__in=workflow.PUBLIC_STATUSES)
+        return (
+            OpportunityList.objects.select_related("publisher")
+            .annotate(
+                projects_count=Count("projects", filter=public),
+                total_investment_cny=Sum(
+                    cny_amount("total_investment", rates, prefix="projects__"), filter=public
+                ),
+                external_investment_sought_cny=Sum(
+                    cny_amount("external_investment_sought", rates, prefix="projects__"),
+                    filter=public,
+                ),
+            )
+            .order_by("-released_on", "name", "pk")
+        )
