@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import CooperationMode, Corridor, Region, Sector
+from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
 from enterprises.signals import enterprise_changed
@@ -109,27 +109,61 @@ def _validate(enterprise: Enterprise, *, m2m: dict[str, list[models.Model]]) -> 
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def enterprise_update(
-    *, enterprise: Enterprise, by: AbstractBaseUser | None, **fields: Any
-) -> Enterprise:
-    """Change an enterprise's profile; M2M fields take lists of codes or objects."""
+def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     errors: dict[str, list[str]] = {}
     scalars: dict[str, Any] = {}
-    m2m_raw: dict[str, Any] = {}
+    m2m: dict[str, Any] = {}
     for name, value in fields.items():
         if name in SCALAR_FIELDS:
             scalars[name] = value
         elif name in M2M_MODELS:
-            m2m_raw[name] = value
+            m2m[name] = value
         elif name in ADMIN_ONLY_FIELDS:
             errors[name] = [_("Verification changes only through the verify action.")]
         else:
             errors[name] = [_("Unknown enterprise field.")]
     if errors:
         raise ValidationError(errors)
+    return scalars, m2m
+
+
+def _resolve_ownership(scalars: dict[str, Any]) -> None:
+    """An ownership given as its code becomes the OwnershipType row."""
+    code = scalars.get("ownership")
+    if isinstance(code, str):
+        ownership = OwnershipType.objects.filter(pk=code).first()
+        if ownership is None:
+            raise ValidationError({"ownership": [_("Unknown codes: %(codes)s.") % {"codes": code}]})
+        scalars["ownership"] = ownership
+
+
+@transaction.atomic
+def enterprise_create(*, by: AbstractBaseUser | None, **fields: Any) -> Enterprise:
+    """A new, unverified enterprise (sign-up, admin). M2M fields take codes or objects.
+
+    Anyone may apply; an administrator verifies it afterwards (`enterprise_verify`).
+    """
+    scalars, m2m_raw = _split_fields(fields)
+    m2m = _resolve_m2m(m2m_raw)
+    _resolve_ownership(scalars)
+    enterprise = Enterprise(**scalars, is_verified=False)
+    _validate(enterprise, m2m={"sectors": [], **m2m})
+    enterprise.save()
+    for name, objects in m2m.items():
+        getattr(enterprise, name).set(objects)
+    enterprise_changed.send(sender=Enterprise, enterprise_ids=[enterprise.pk])
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(
+    *, enterprise: Enterprise, by: AbstractBaseUser | None, **fields: Any
+) -> Enterprise:
+    """Change an enterprise's profile; M2M fields take lists of codes or objects."""
+    scalars, m2m_raw = _split_fields(fields)
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _check_can_edit(user=by, enterprise=locked)
+    _resolve_ownership(scalars)
     m2m = _resolve_m2m(m2m_raw)
     before = {name: getattr(locked, name) for name in scalars}
     for name, value in scalars.items():
