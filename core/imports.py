@@ -248,7 +248,12 @@ def _rows_from_records(
                     FILE_ROW,
                     "",
                     file_name,
-                    _("the file has more than %(max)d data rows") % {"max": max_rows},
+                    ngettext(
+                        "the file has more than %(max)d data row",
+                        "the file has more than %(max)d data rows",
+                        max_rows,
+                    )
+                    % {"max": max_rows},
                 )
             ]
         cells = {

@@ -4,8 +4,26 @@ from django.db.models import QuerySet
 from import_export import resources
 
 from core.resources import amount_text, codes_joined, contract_field
-from enterprises.importers import COLUMNS
 from enterprises.models import Enterprise
+
+# The contract's columns, in the order of its table.
+CONTRACT_COLUMNS = (
+    "reference",
+    "name",
+    "name_local",
+    "ownership",
+    "country",
+    "sectors",
+    "cooperation_modes",
+    "corridors",
+    "regions",
+    "investment_min",
+    "investment_max",
+    "currency",
+    "description",
+    "website",
+    "contact_email",
+)
 
 
 class EnterpriseResource(resources.ModelResource):
@@ -27,8 +45,8 @@ class EnterpriseResource(resources.ModelResource):
 
     class Meta:
         model = Enterprise
-        fields = COLUMNS.all
-        export_order = COLUMNS.all
+        fields = CONTRACT_COLUMNS
+        export_order = CONTRACT_COLUMNS
         import_id_fields = ("reference",)
 
     def filter_export(self, queryset: QuerySet, **kwargs) -> QuerySet:

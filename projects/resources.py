@@ -8,8 +8,29 @@ from django.db.models import QuerySet
 from import_export import resources
 
 from core.resources import amount_text, codes_joined, contract_field
-from projects.importers import COLUMNS
 from projects.models import Project
+
+# The contract's columns, in the order of its table.
+CONTRACT_COLUMNS = (
+    "reference",
+    "title",
+    "description",
+    "owner",
+    "opportunity_list",
+    "park",
+    "sectors",
+    "cooperation_modes",
+    "corridors",
+    "target_regions",
+    "partner_ownership",
+    "total_investment",
+    "external_investment_sought",
+    "currency",
+    "location_country",
+    "location_city",
+    "status",
+    "deadline",
+)
 
 
 class ProjectResource(resources.ModelResource):
@@ -34,8 +55,8 @@ class ProjectResource(resources.ModelResource):
 
     class Meta:
         model = Project
-        fields = COLUMNS.all
-        export_order = COLUMNS.all
+        fields = CONTRACT_COLUMNS
+        export_order = CONTRACT_COLUMNS
         import_id_fields = ("reference",)
 
     def filter_export(self, queryset: QuerySet, **kwargs) -> QuerySet:
