@@ -1,10 +1,55 @@
-"""The server-rendered web application. (Placeholder: the web work fills it in.)"""
+"""The web application's pages, namespace "web"."""
 
 from django.urls import path
-from django.views.generic import RedirectView
+
+from web.views import auth, dashboard, member, public, soe
 
 app_name = "web"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", public.home, name="home"),
+    path("opportunities/", public.project_list, name="project_list"),
+    path("opportunities/<str:reference>/", public.project_detail, name="project_detail"),
+    path("parks/", public.park_list, name="park_list"),
+    path("parks/<int:pk>/", public.park_detail, name="park_detail"),
+    path("enterprises/<str:reference>/", public.enterprise_detail, name="enterprise_detail"),
+    # Accounts
+    path("accounts/signup/", auth.signup, name="signup"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password-reset/sent/",
+        auth.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # Enterprise members
+    path("me/profile/", member.profile, name="profile"),
+    path("me/recommended/", member.recommendations, name="recommendations"),
+    path("me/recommended/<int:match_id>/dismiss/", member.match_dismiss, name="match_dismiss"),
+    path("me/interests/", member.my_interests, name="my_interests"),
+    path(
+        "opportunities/<str:reference>/interest/", member.interest_express, name="interest_express"
+    ),
+    path("interests/<int:pk>/", member.interest_detail, name="interest_detail"),
+    path("interests/<int:pk>/move/", member.interest_move, name="interest_move"),
+    path("me/notifications/", member.notifications, name="notifications"),
+    path("me/notifications/preferences/", member.preferences, name="preferences"),
+    # SOE staff
+    path("soe/projects/", soe.my_projects, name="my_projects"),
+    path("soe/projects/new/", soe.project_create, name="project_create"),
+    path("soe/projects/<str:reference>/edit/", soe.project_edit, name="project_edit"),
+    path("soe/projects/<str:reference>/pipeline/", soe.project_pipeline, name="project_pipeline"),
+    path("soe/matches/<int:match_id>/invite/", soe.match_invite, name="match_invite"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
 ]

@@ -1,0 +1,1 @@
+"""The server-rendered pages. Thin: parse input, call one selector or service, render."""

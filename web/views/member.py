@@ -1,0 +1,275 @@
+"""Enterprise member pages: profile, "Recommended for you", interests, notifications."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from deals import workflow as deal_workflow
+from deals.models import Interest
+from deals.selectors import interest_get_open, interest_list_visible_to, interest_transition_list
+from deals.services import DealError, interest_sides_of, interest_transition
+from deals.services import interest_express as interest_express_service
+from enterprises.services import enterprise_update
+from matchmaking.models import Match
+from notifications.models import Frequency, Kind, Notification, Preference
+from notifications.rendering import notification_detail, notification_title
+from notifications.services import (
+    notification_settings_set,
+    notifications_mark_read,
+    preference_set,
+    user_language,
+)
+from projects.models import Project
+from projects.selectors import project_list_visible_to
+from web.access import enterprise_required, member_required, viewer_of
+from web.explain import reasons_text
+from web.forms import InterestForm, InterestMoveForm, ProfileForm, apply_service_errors
+from web.views.pipeline import board_columns
+
+RECOMMENDATIONS_PAGE_SIZE = 10
+NOTIFICATIONS_PAGE_SIZE = 25
+
+
+def project_member_actions(request: HttpRequest, project: Project) -> dict:
+    """What the project page offers a member: express interest, or their open interest."""
+    viewer = viewer_of(request)
+    enterprise = viewer.enterprise
+    match = Match.objects.filter(project=project, enterprise=enterprise).first()
+    return {
+        "verified": enterprise.is_verified,
+        "open_interest": interest_get_open(enterprise_id=enterprise.pk, project_id=project.pk),
+        "can_express": project.status in (Project.Status.PUBLISHED, Project.Status.NEGOTIATING)
+        and project.owner_id != enterprise.pk,
+        "form": InterestForm(project=project),
+        "match": match,
+        "reasons": reasons_text(match) if match else [],
+    }
+
+
+@enterprise_required
+def profile(request: HttpRequest) -> HttpResponse:
+    enterprise = viewer_of(request).enterprise
+    initial = {
+        "name": enterprise.name,
+        "name_local": enterprise.name_local,
+        "country": str(enterprise.country),
+        "sectors": list(enterprise.sectors.all()),
+        "cooperation_modes": list(enterprise.cooperation_modes.all()),
+        "corridors": list(enterprise.corridors.all()),
+        "regions": list(enterprise.regions.all()),
+        "countries": [str(c) for c in enterprise.countries],
+        "investment_min": enterprise.investment_min,
+        "investment_max": enterprise.investment_max,
+        "currency": enterprise.currency,
+        "description": enterprise.description,
+        "website": enterprise.website,
+        "contact_email": enterprise.contact_email,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        for name in ("name_local", "description", "website", "contact_email"):
+            fields[name] = fields.get(name) or ""
+        try:
+            enterprise_update(enterprise=enterprise, by=request.user, **fields)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("web:profile")
+    return render(request, "web/member/profile.html", {"form": form, "enterprise": enterprise})
+
+
+@member_required
+def recommendations(request: HttpRequest) -> HttpResponse:
+    from matchmaking.selectors import match_list_for_enterprise
+
+    enterprise = viewer_of(request).enterprise
+    matches = match_list_for_enterprise(enterprise=enterprise).select_related(
+        "project", "project__owner", "project__park"
+    )
+    page = Paginator(matches, RECOMMENDATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [{"match": match, "reasons": reasons_text(match)} for match in page.object_list]
+    open_ids = set(
+        Interest.objects.filter(
+            enterprise=enterprise,
+            project_id__in=[m.project_id for m in page.object_list],
+            state__in=deal_workflow.OPEN_STATES,
+        ).values_list("project_id", flat=True)
+    )
+    for item in items:
+        item["has_interest"] = item["match"].project_id in open_ids
+    return render(
+        request,
+        "web/member/recommendations.html",
+        {"items": items, "page": page, "enterprise": enterprise},
+    )
+
+
+@require_POST
+@member_required
+def match_dismiss(request: HttpRequest, match_id: int) -> HttpResponse:
+    from matchmaking.selectors import match_mark
+
+    enterprise = viewer_of(request).enterprise
+    match = get_object_or_404(Match, pk=match_id, enterprise=enterprise)
+    match_mark(match=match, state=Match.State.DISMISSED)
+    messages.success(request, _("The recommendation was dismissed."))
+    return redirect("web:recommendations")
+
+
+@require_POST
+@member_required
+def interest_express(request: HttpRequest, reference: str) -> HttpResponse:
+    project = get_object_or_404(project_list_visible_to(user=request.user), reference=reference)
+    form = InterestForm(request.POST, project=project)
+    if form.is_valid():
+        try:
+            interest = interest_express_service(
+                project=project,
+                by=request.user,
+                message=form.cleaned_data["message"],
+                cooperation_mode=form.cleaned_data["cooperation_mode"] or None,
+                indicative_amount=form.cleaned_data["indicative_amount"],
+                currency=form.cleaned_data["currency"],
+            )
+        except DealError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Your interest in %(title)s was sent to its owner.") % {"title": project.title},
+            )
+            return redirect("web:interest_detail", pk=interest.pk)
+    else:
+        messages.error(request, _("Please correct the interest form."))
+    return redirect("web:project_detail", reference=project.reference)
+
+
+@member_required
+def my_interests(request: HttpRequest) -> HttpResponse:
+    enterprise = viewer_of(request).enterprise
+    interests = list(
+        interest_list_visible_to(user=request.user)
+        .filter(enterprise=enterprise)
+        .select_related("project__owner")
+        .order_by("-updated_at")
+    )
+    return render(
+        request,
+        "web/member/my_interests.html",
+        {
+            "interests": interests,
+            "columns": board_columns(interests, sides=frozenset({deal_workflow.ENTERPRISE})),
+        },
+    )
+
+
+@enterprise_required
+def interest_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    interest = get_object_or_404(
+        interest_list_visible_to(user=request.user).select_related("project__owner"), pk=pk
+    )
+    sides = interest_sides_of(interest=interest, user=request.user)
+    moves = [
+        (state, Interest.State(state).label)
+        for state in deal_workflow.next_states(interest.state, sides=sides)
+    ]
+    return render(
+        request,
+        "web/member/interest_detail.html",
+        {
+            "interest": interest,
+            "history": interest_transition_list(interest=interest),
+            "moves": moves,
+            "move_form": InterestMoveForm(),
+        },
+    )
+
+
+@require_POST
+@enterprise_required
+def interest_move(request: HttpRequest, pk: int) -> HttpResponse:
+    interest = get_object_or_404(interest_list_visible_to(user=request.user), pk=pk)
+    form = InterestMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the state to move the interest to."))
+    else:
+        try:
+            interest_transition(
+                interest=interest,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                signed_value=form.cleaned_data["signed_value"],
+                signed_currency=form.cleaned_data["signed_currency"] or "",
+            )
+        except DealError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s: moved to “%(state)s”.")
+                % {
+                    "name": interest.enterprise.name,
+                    "state": Interest.State(form.cleaned_data["to"]).label,
+                },
+            )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("web:interest_detail", pk=interest.pk)
+
+
+@enterprise_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        messages.success(request, _("All notifications are marked read."))
+        return redirect("web:notifications")
+    queryset = Notification.objects.filter(recipient=request.user).select_related("project")
+    page = Paginator(queryset, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = [
+        {"n": n, "title": notification_title(n), "detail": notification_detail(n)}
+        for n in page.object_list
+    ]
+    return render(request, "web/member/notifications.html", {"items": items, "page": page})
+
+
+@enterprise_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        for kind in Kind.values:
+            frequency = request.POST.get(f"kind_{kind}")
+            if frequency in Frequency.values:
+                preference_set(user_id=request.user.pk, kind=kind, frequency=frequency)
+        language = request.POST.get("language")
+        if language:
+            try:
+                notification_settings_set(user_id=request.user.pk, language=language)
+            except ValueError:
+                messages.error(request, _("Choose one of the offered languages."))
+                return redirect("web:preferences")
+        messages.success(request, _("Your notification preferences were saved."))
+        return redirect("web:preferences")
+    current = dict(Preference.objects.filter(user=request.user).values_list("kind", "frequency"))
+    rows = [
+        {"kind": kind, "label": label, "frequency": current.get(kind, Frequency.INSTANT)}
+        for kind, label in Kind.choices
+    ]
+    return render(
+        request,
+        "web/member/preferences.html",
+        {
+            "rows": rows,
+            "frequencies": Frequency.choices,
+            "language": user_language(user_id=request.user.pk),
+        },
+    )

@@ -1,0 +1,60 @@
+"""Shapes for the pipeline board and the candidate list, shared by both sides' pages."""
+
+from dataclasses import dataclass, field
+
+from deals import workflow as deal_workflow
+from deals.models import Interest
+from matchmaking.models import Match
+from projects.models import Project
+from web.explain import reasons_text
+
+CANDIDATES_SHOWN = 20
+# Board columns, in pipeline order; closed states are shown after the open ones.
+BOARD_STATES = (*deal_workflow.FORWARD, deal_workflow.DECLINED, deal_workflow.WITHDRAWN)
+
+
+@dataclass
+class Card:
+    interest: Interest
+    next_states: list[tuple[str, str]]
+
+
+@dataclass
+class Column:
+    state: str
+    label: str
+    cards: list[Card] = field(default_factory=list)
+
+
+def board_columns(interests: list[Interest], *, sides: frozenset[str]) -> list[Column]:
+    """One column per pipeline state, each card with the moves `sides` may make next."""
+    columns = {state: Column(state, Interest.State(state).label) for state in BOARD_STATES}
+    for interest in interests:
+        moves = [
+            (state, Interest.State(state).label)
+            for state in deal_workflow.next_states(interest.state, sides=sides)
+        ]
+        columns[interest.state].cards.append(Card(interest, moves))
+    return list(columns.values())
+
+
+@dataclass
+class Candidate:
+    match: Match
+    reasons: list[str]
+    interest: Interest | None
+
+
+def candidate_list(*, project: Project, interests: list[Interest]) -> list[Candidate]:
+    """The project's best candidate partners with their translated reasons."""
+    by_enterprise = {i.enterprise_id: i for i in interests if i.is_open}
+    matches = (
+        Match.objects.filter(project=project)
+        .exclude(enterprise_id=project.owner_id)
+        .select_related("enterprise", "enterprise__ownership")
+        .order_by("-eligible", "-score", "enterprise__name")[:CANDIDATES_SHOWN]
+    )
+    return [
+        Candidate(match, reasons_text(match), by_enterprise.get(match.enterprise_id))
+        for match in matches
+    ]
