@@ -256,6 +256,7 @@ class UserRow:
     username: str
     role: str
     enterprise: str
+    note: str = ""  # set when the account existed with a password other than the demo one
 
 
 @dataclass
@@ -380,6 +381,12 @@ def _enterprises_verify() -> StepResult:
 
 
 def _users_upsert() -> tuple[StepResult, list[UserRow]]:
+    """Create the demo accounts that do not exist yet.
+
+    An account that already exists (a real `admin`, or a demo user who changed a password)
+    keeps its password, flags and enterprise; it only gets its demo membership if it has
+    none. So running the demo on a database never resets anyone's credentials.
+    """
     step = StepResult(name=_("users"))
     rows: list[UserRow] = []
     user_model = get_user_model()
@@ -388,49 +395,41 @@ def _users_upsert() -> tuple[StepResult, list[UserRow]]:
         field_name="reference",
     )
     for demo in DEMO_USERS:
-        values = {
-            "first_name": demo.first_name,
-            "last_name": demo.last_name,
-            "email": demo.email,
-            "is_active": True,
-            "is_staff": demo.is_superuser,
-            "is_superuser": demo.is_superuser,
-        }
         user = user_model._default_manager.filter(username=demo.username).first()
+        outcome = "unchanged"
         if user is None:
-            user = user_model(username=demo.username, **values)
+            user = user_model(
+                username=demo.username,
+                first_name=demo.first_name,
+                last_name=demo.last_name,
+                email=demo.email,
+                is_staff=demo.is_superuser,
+                is_superuser=demo.is_superuser,
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
             outcome = "created"
-        else:
-            changed = [name for name, value in values.items() if getattr(user, name) != value]
-            if not user.check_password(DEMO_PASSWORD):
-                user.set_password(DEMO_PASSWORD)
-                changed.append("password")
-            for name in changed:
-                if name != "password":
-                    setattr(user, name, values[name])
-            if changed:
-                user.save(update_fields=changed)
-            outcome = "updated" if changed else "unchanged"
-        enterprise_label = "-"
         role_label = str(demo.role_label)
+        enterprise_label = "-"
         if demo.enterprise_reference:
-            enterprise = enterprises[demo.enterprise_reference]
-            membership = Membership.objects.filter(user=user).first()
-            if membership is None or (
-                membership.enterprise_id,
-                membership.role,
-            ) != (enterprise.pk, demo.membership_role):
-                if membership is not None and membership.enterprise_id != enterprise.pk:
-                    membership.delete()
-                membership_add(enterprise=enterprise, user=user, role=demo.membership_role)
-                if outcome == "unchanged":
-                    outcome = "updated"
+            membership = (
+                Membership.objects.select_related("enterprise").filter(user_id=user.pk).first()
+            )
+            if membership is None:
+                membership = membership_add(
+                    enterprise=enterprises[demo.enterprise_reference],
+                    user=user,
+                    role=demo.membership_role,
+                )
+                outcome = "created" if outcome == "created" else "updated"
+            enterprise = membership.enterprise
             enterprise_label = f"{enterprise.name} ({enterprise.reference})"
-            role_label = f"{role_label} ({Membership.Role(demo.membership_role).label})"
+            role_label = f"{role_label} ({Membership.Role(membership.role).label})"
+        note = "" if user.check_password(DEMO_PASSWORD) else _("existing account, own password")
         _count(step, outcome)
-        rows.append(UserRow(username=demo.username, role=role_label, enterprise=enterprise_label))
+        rows.append(
+            UserRow(username=demo.username, role=role_label, enterprise=enterprise_label, note=note)
+        )
     return step, rows
 
 

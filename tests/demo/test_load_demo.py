@@ -339,3 +339,19 @@ def test_an_invalid_demo_file_reports_every_problem_and_writes_nothing(tmp_path,
     assert Park.objects.count() == 0
     assert OpportunityList.objects.count() == 0
     assert not get_user_model().objects.filter(username__in=DEMO_ACCOUNTS).exists()
+
+
+def test_an_existing_account_keeps_its_own_password_and_is_not_duplicated(client):
+    user_model = get_user_model()
+    user_model.objects.create_superuser("admin", "ops@parklink.example", "own-Secret-pass-77")
+
+    output = load_demo()
+
+    admin = user_model.objects.get(username="admin")
+    assert user_model.objects.filter(username="admin").count() == 1
+    assert admin.email == "ops@parklink.example"
+    assert client.login(username="admin", password="own-Secret-pass-77")
+    assert not admin.check_password("parklink-demo-2025")
+    (admin_line,) = [line for line in output.splitlines() if line.startswith("  admin ")]
+    assert admin_line.endswith("[existing account, own password]")
+    assert "users: created 4, updated 0, unchanged 1" in output

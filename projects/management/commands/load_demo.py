@@ -61,7 +61,10 @@ class Command(BaseCommand):
         out.write("")
         out.write(_("Demo users (password for all: %(password)s)") % {"password": summary.password})
         headers = (_("username"), _("role"), _("enterprise"))
-        rows = [(u.username, u.role, u.enterprise) for u in summary.users]
+        rows = [
+            (u.username, u.role, f"{u.enterprise}  [{u.note}]" if u.note else u.enterprise)
+            for u in summary.users
+        ]
         widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(2)]
         for username, role, enterprise in [headers, *rows]:
             out.write(f"  {username:<{widths[0]}}  {role:<{widths[1]}}  {enterprise}")
