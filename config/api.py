@@ -11,7 +11,15 @@ from core.api.views import (
     SectorViewSet,
     TokenViewSet,
 )
+from deals.api.views import InterestViewSet, OpportunityListDealTotalsView
 from enterprises.api.views import EnterpriseViewSet, MeView
+from matchmaking.api.views import MatchViewSet
+from notifications.api.views import (
+    FollowViewSet,
+    NotificationViewSet,
+    PreferencesView,
+    SavedSearchViewSet,
+)
 from projects.api.views import OpportunityListViewSet, ParkViewSet, ProjectViewSet
 
 router = DefaultRouter()
@@ -25,8 +33,23 @@ router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("opportunity-lists", OpportunityListViewSet, basename="opportunity-list")
 router.register("parks", ParkViewSet, basename="park")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("matches", MatchViewSet, basename="match")
+router.register("interests", InterestViewSet, basename="interest")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("saved-searches", SavedSearchViewSet, basename="saved-search")
+router.register("follows", FollowViewSet, basename="follow")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path(
+        "notifications/preferences/",
+        PreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+    path(
+        "opportunity-lists/<int:pk>/deal-totals/",
+        OpportunityListDealTotalsView.as_view(),
+        name="opportunity-list-deal-totals",
+    ),
     *router.urls,
 ]
