@@ -16,8 +16,14 @@ from deals.services import DealError, interest_sides_of, interest_transition
 from deals.services import interest_express as interest_express_service
 from enterprises.services import enterprise_update
 from matchmaking.models import Match
-from notifications.models import Frequency, Kind, Notification, Preference
-from notifications.rendering import notification_detail, notification_title
+from matchmaking.selectors import match_list_for_enterprise
+from matchmaking.services import match_mark
+from notifications.models import Frequency, Kind
+from notifications.selectors import (
+    notification_list_for_user,
+    notification_render,
+    preference_map_for_user,
+)
 from notifications.services import (
     notification_settings_set,
     notifications_mark_read,
@@ -87,11 +93,11 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @member_required
 def recommendations(request: HttpRequest) -> HttpResponse:
-    from matchmaking.selectors import match_list_for_enterprise
-
     enterprise = viewer_of(request).enterprise
-    matches = match_list_for_enterprise(enterprise=enterprise).select_related(
-        "project", "project__owner", "project__park"
+    matches = (
+        match_list_for_enterprise(enterprise=enterprise)
+        .exclude(state=Match.State.DISMISSED)
+        .select_related("project__owner", "project__park")
     )
     page = Paginator(matches, RECOMMENDATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     items = [{"match": match, "reasons": reasons_text(match)} for match in page.object_list]
@@ -114,11 +120,9 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 @require_POST
 @member_required
 def match_dismiss(request: HttpRequest, match_id: int) -> HttpResponse:
-    from matchmaking.selectors import match_mark
-
     enterprise = viewer_of(request).enterprise
     match = get_object_or_404(Match, pk=match_id, enterprise=enterprise)
-    match_mark(match=match, state=Match.State.DISMISSED)
+    match_mark(match=match, state=Match.State.DISMISSED, by=request.user)
     messages.success(request, _("The recommendation was dismissed."))
     return redirect("web:recommendations")
 
@@ -234,12 +238,9 @@ def notifications(request: HttpRequest) -> HttpResponse:
         notifications_mark_read(user=request.user)
         messages.success(request, _("All notifications are marked read."))
         return redirect("web:notifications")
-    queryset = Notification.objects.filter(recipient=request.user).select_related("project")
+    queryset = notification_list_for_user(user=request.user).select_related("project")
     page = Paginator(queryset, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [
-        {"n": n, "title": notification_title(n), "detail": notification_detail(n)}
-        for n in page.object_list
-    ]
+    items = [{**notification_render(n), "project": n.project} for n in page.object_list]
     return render(request, "web/member/notifications.html", {"items": items, "page": page})
 
 
@@ -259,10 +260,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 return redirect("web:preferences")
         messages.success(request, _("Your notification preferences were saved."))
         return redirect("web:preferences")
-    current = dict(Preference.objects.filter(user=request.user).values_list("kind", "frequency"))
+    current = preference_map_for_user(user=request.user)
     rows = [
-        {"kind": kind, "label": label, "frequency": current.get(kind, Frequency.INSTANT)}
-        for kind, label in Kind.choices
+        {"kind": kind, "label": label, "frequency": current[kind]} for kind, label in Kind.choices
     ]
     return render(
         request,

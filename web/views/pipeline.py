@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from deals import workflow as deal_workflow
 from deals.models import Interest
 from matchmaking.models import Match
+from matchmaking.selectors import match_list_for_project
 from projects.models import Project
 from web.explain import reasons_text
 
@@ -49,10 +50,9 @@ def candidate_list(*, project: Project, interests: list[Interest]) -> list[Candi
     """The project's best candidate partners with their translated reasons."""
     by_enterprise = {i.enterprise_id: i for i in interests if i.is_open}
     matches = (
-        Match.objects.filter(project=project)
+        match_list_for_project(project=project)
         .exclude(enterprise_id=project.owner_id)
-        .select_related("enterprise", "enterprise__ownership")
-        .order_by("-eligible", "-score", "enterprise__name")[:CANDIDATES_SHOWN]
+        .select_related("enterprise__ownership")[:CANDIDATES_SHOWN]
     )
     return [
         Candidate(match, reasons_text(match), by_enterprise.get(match.enterprise_id))
