@@ -22,7 +22,7 @@ from tests.factories import (
     ProjectFactory,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.admin.urls")]
+pytestmark = pytest.mark.django_db
 
 ENTERPRISES = reverse("admin:enterprises_enterprise_changelist")
 PROJECTS = reverse("admin:projects_project_changelist")

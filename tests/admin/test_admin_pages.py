@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.admin.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def _label(model) -> str:
