@@ -23,17 +23,46 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from core.imports import SUPPORTED_EXTENSIONS, ImportResult, importer_resolve
 
 # Multipart framing around the file (boundaries, headers, the CSRF token) in bytes.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class UploadSizeLimitHandler(FileUploadHandler):
+    """Drops an uploaded file as soon as it grows past `max_bytes`, before it is stored.
+
+    The other form fields (the CSRF token) are still parsed; `exceeded` tells the view.
+    """
+
+    def __init__(self, request: HttpRequest, *, max_bytes: int) -> None:
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.exceeded = False
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.max_bytes:
+            self.exceeded = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
 
 
 class ContractImportForm(forms.Form):
@@ -53,6 +82,23 @@ class ContractImportForm(forms.Form):
         if Path(upload.name or "").suffix.lower() not in SUPPORTED_EXTENSIONS:
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
+
+
+def _form_from(
+    request: HttpRequest, *, limiter: UploadSizeLimitHandler
+) -> tuple[ContractImportForm, str]:
+    """The upload form (bound on POST) and why the upload was refused unread, if it was."""
+    if request.method != "POST":
+        return ContractImportForm(), ""
+    max_bytes = settings.IMPORT_MAX_BYTES
+    too_large = _("The file is larger than the limit of %(max)d bytes.") % {"max": max_bytes}
+    content_length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if content_length > max_bytes + MULTIPART_OVERHEAD_BYTES:
+        return ContractImportForm(), too_large  # refused before the body is parsed
+    files = request.FILES  # parsed here, through the size-limiting handler
+    if limiter.exceeded:
+        return ContractImportForm(), too_large  # the handler dropped the file unstored
+    return ContractImportForm(request.POST, files), ""
 
 
 def _upload_import(upload: UploadedFile, dotted_path: str) -> ImportResult:
@@ -79,55 +125,46 @@ class ContractImportMixin:
 
     def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta  # type: ignore[attr-defined]
-        urls = [
-            path(
-                "import-file/",
-                self.admin_site.admin_view(self.contract_import_view),  # type: ignore[attr-defined]
-                name=f"{opts.app_label}_{opts.model_name}_import_file",
-            )
-        ]
+        # CSRF is checked inside the view, after the size-limiting upload handler is in
+        # place (the check reads the POST body, which parses the upload).
+        view = self.admin_site.admin_view(csrf_exempt(self.contract_import_entry))  # type: ignore[attr-defined]
+        urls = [path("import-file/", view, name=f"{opts.app_label}_{opts.model_name}_import_file")]
         return urls + super().get_urls()  # type: ignore[misc]
 
-    def contract_import_view(self, request: HttpRequest) -> HttpResponse:
+    def contract_import_entry(self, request: HttpRequest) -> HttpResponse:
         if not self.contract_importer or not self.has_add_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
+        limiter = UploadSizeLimitHandler(request, max_bytes=settings.IMPORT_MAX_BYTES)
+        request.upload_handlers.insert(0, limiter)
+        return csrf_protect(self.contract_import_view)(request, limiter=limiter)
+
+    def contract_import_view(
+        self, request: HttpRequest, *, limiter: UploadSizeLimitHandler
+    ) -> HttpResponse:
         opts = self.model._meta  # type: ignore[attr-defined]
         errors: list = []
-        if request.method == "POST":
-            max_bytes = settings.IMPORT_MAX_BYTES
-            content_length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if content_length > max_bytes + MULTIPART_OVERHEAD_BYTES:
-                # Refused before Django parses (and stores) the upload.
-                form = ContractImportForm()
-                form.add_error(
-                    None,
-                    _("The file is larger than the limit of %(max)d bytes.") % {"max": max_bytes},
-                )
-            else:
-                form = ContractImportForm(request.POST, request.FILES)
-                if form.is_valid():
-                    result = _upload_import(form.cleaned_data["file"], self.contract_importer)
-                    if result.ok:
-                        self.message_user(request, result.summary(), messages.SUCCESS)  # type: ignore[attr-defined]
-                        return HttpResponseRedirect(
-                            reverse(
-                                f"admin:{opts.app_label}_{opts.model_name}_changelist",
-                                current_app=self.admin_site.name,  # type: ignore[attr-defined]
-                            )
-                        )
-                    errors = result.errors
-                    self.message_user(  # type: ignore[attr-defined]
-                        request,
-                        ngettext(
-                            "%(count)d problem found; nothing was changed.",
-                            "%(count)d problems found; nothing was changed.",
-                            len(errors),
-                        )
-                        % {"count": len(errors)},
-                        messages.ERROR,
+        form, refusal = _form_from(request, limiter=limiter)
+        if form.is_bound and form.is_valid():
+            result = _upload_import(form.cleaned_data["file"], self.contract_importer)
+            if result.ok:
+                self.message_user(request, result.summary(), messages.SUCCESS)  # type: ignore[attr-defined]
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                        current_app=self.admin_site.name,  # type: ignore[attr-defined]
                     )
-        else:
-            form = ContractImportForm()
+                )
+            errors = result.errors
+            self.message_user(  # type: ignore[attr-defined]
+                request,
+                ngettext(
+                    "%(count)d problem found; nothing was changed.",
+                    "%(count)d problems found; nothing was changed.",
+                    len(errors),
+                )
+                % {"count": len(errors)},
+                messages.ERROR,
+            )
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "title": _("Import %(name)s") % {"name": opts.verbose_name_plural},
@@ -135,6 +172,7 @@ class ContractImportMixin:
             "app_label": opts.app_label,
             "form": form,
             "errors": errors,
+            "refusal": refusal,
             "max_bytes": settings.IMPORT_MAX_BYTES,
             "has_view_permission": self.has_view_permission(request),  # type: ignore[attr-defined]
         }

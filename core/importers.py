@@ -8,13 +8,14 @@ are left alone.
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.imports import (
     Columns,
     ImportResult,
     Plan,
+    concurrent_change_result,
     duplicate_keys_check,
     records_existing,
     records_sync,
@@ -62,11 +63,14 @@ def negative_list_import(*, path: Path) -> ImportResult:
     if errors:
         return ImportResult(errors=sorted(errors, key=lambda e: e.row))
 
-    with transaction.atomic():
-        existing = records_existing(model=NegativeListRule, key_field="sector_id", keys=plans)
-        outcome = records_sync(
-            model=NegativeListRule, key_field="sector_id", plans=plans, existing=existing
-        )
+    try:
+        with transaction.atomic():
+            existing = records_existing(model=NegativeListRule, key_field="sector_id", keys=plans)
+            outcome = records_sync(
+                model=NegativeListRule, key_field="sector_id", plans=plans, existing=existing
+            )
+    except IntegrityError:
+        return concurrent_change_result(path)
     return ImportResult(
         created=len(outcome.created), updated=len(outcome.updated), unchanged=outcome.unchanged
     )

@@ -238,6 +238,7 @@ def _rows_from_records(
 
     max_rows = settings.IMPORT_MAX_ROWS
     present = frozenset(positions)
+    used = set(positions.values())
     rows: list[Row] = []
     for number, record in enumerate(iterator, start=HEADER_ROW + 1):
         if not any(record):
@@ -261,7 +262,6 @@ def _rows_from_records(
             for name, index in positions.items()
         }
         row = Row(number=number, cells=cells, present=present, errors=errors)
-        used = set(positions.values())
         for index, value in enumerate(record):
             if value and index not in used:
                 row.error("", value, _("a value outside the named columns"))
@@ -633,6 +633,24 @@ def records_sync(
     outcome.created = [obj for obj, _plan in to_create]
     outcome.updated = [obj for obj, _plan, _m2m in to_update]
     return outcome
+
+
+def concurrent_change_result(path: Path) -> ImportResult:
+    """The result when the database refused the write because another change got there first.
+
+    Validation runs before the transaction, so a record created meanwhile by someone else
+    (same reference) makes the write fail; the transaction rolled back, nothing changed.
+    """
+    return ImportResult(
+        errors=[
+            RowError(
+                FILE_ROW,
+                "",
+                path.name,
+                _("the data changed while the file was imported; nothing was changed, try again"),
+            )
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------------------------

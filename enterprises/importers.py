@@ -8,7 +8,7 @@ the file has clears the value.
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.imports import (
@@ -17,6 +17,8 @@ from core.imports import (
     Plan,
     References,
     Row,
+    SyncOutcome,
+    concurrent_change_result,
     duplicate_keys_check,
     records_existing,
     records_sync,
@@ -110,6 +112,15 @@ def _range_check(row: Row, plan: Plan, stored: Enterprise | None) -> None:
         )
 
 
+@transaction.atomic
+def _write(*, plans: dict[str, Plan], existing: dict[str, Enterprise]) -> SyncOutcome:
+    outcome = records_sync(model=Enterprise, key_field="reference", plans=plans, existing=existing)
+    changed_ids = [obj.pk for obj in outcome.created + outcome.updated]
+    if changed_ids:
+        enterprise_changed.send(sender=Enterprise, enterprise_ids=changed_ids)
+    return outcome
+
+
 def enterprises_import(*, path: Path) -> ImportResult:
     """Validate every row of `path`; if all are valid, create or update enterprises by reference.
 
@@ -134,13 +145,10 @@ def enterprises_import(*, path: Path) -> ImportResult:
     if errors:
         return ImportResult(errors=sorted(errors, key=lambda e: e.row))
 
-    with transaction.atomic():
-        outcome = records_sync(
-            model=Enterprise, key_field="reference", plans=plans, existing=existing
-        )
-        changed_ids = [obj.pk for obj in outcome.created + outcome.updated]
-        if changed_ids:
-            enterprise_changed.send(sender=Enterprise, enterprise_ids=changed_ids)
+    try:
+        outcome = _write(plans=plans, existing=existing)
+    except IntegrityError:
+        return concurrent_change_result(path)
     return ImportResult(
         created=len(outcome.created), updated=len(outcome.updated), unchanged=outcome.unchanged
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,8 @@ from core.imports import (
     Plan,
     References,
     Row,
+    SyncOutcome,
+    concurrent_change_result,
     duplicate_keys_check,
     records_existing,
     records_sync,
@@ -173,6 +175,60 @@ def _names_ensure(
     return ids
 
 
+@transaction.atomic
+def _write(*, planned: dict[str, _RowPlan], existing: dict[str, Project], note: str) -> SyncOutcome:
+    list_ids = _names_ensure(
+        OpportunityList, {p.list_name: {} for p in planned.values() if p.list_name}
+    )
+    park_defaults: dict[str, dict[str, Any]] = {}
+    for key, p in planned.items():
+        if p.park_name and p.park_name not in park_defaults:
+            country = p.plan.fields.get("location_country") or getattr(
+                existing.get(key), "location_country", "CN"
+            )
+            park_defaults[p.park_name] = {
+                "kind": Park.Kind.ECONOMIC_DEVELOPMENT_ZONE,
+                "country": country,
+            }
+    park_ids = _names_ensure(Park, park_defaults)
+    for p in planned.values():
+        if p.list_name is not None:
+            p.plan.fields["opportunity_list_id"] = list_ids.get(p.list_name)
+        if p.park_name is not None:
+            p.plan.fields["park_id"] = park_ids.get(p.park_name)
+
+    outcome = records_sync(
+        model=Project,
+        key_field="reference",
+        plans={key: p.plan for key, p in planned.items()},
+        existing=existing,
+    )
+    written = {obj.reference: obj for obj in outcome.created + outcome.updated}
+    changes = [
+        (written[key], p.status_change)
+        for key, p in planned.items()
+        if p.status_change and key in written
+    ]
+    ProjectTransition.objects.bulk_create(
+        [
+            ProjectTransition(project=project, from_status=old, to_status=new, by=None, note=note)
+            for project, (old, new) in changes
+        ]
+    )
+    if written:
+        project_changed.send(sender=Project, project_ids=[obj.pk for obj in written.values()])
+    for project, (old, new) in changes:
+        if old != new:
+            project_status_changed.send(
+                sender=Project,
+                project_id=project.pk,
+                from_status=old,
+                to_status=new,
+                by_id=None,
+            )
+    return outcome
+
+
 def projects_import(*, path: Path) -> ImportResult:
     """Validate every row of `path`; if all are valid, create or update projects by reference.
 
@@ -201,58 +257,10 @@ def projects_import(*, path: Path) -> ImportResult:
         return ImportResult(errors=sorted(errors, key=lambda e: e.row))
 
     note = _("Imported from %(file)s") % {"file": path.name}
-    with transaction.atomic():
-        list_ids = _names_ensure(
-            OpportunityList, {p.list_name: {} for p in planned.values() if p.list_name}
-        )
-        park_defaults: dict[str, dict[str, Any]] = {}
-        for key, p in planned.items():
-            if p.park_name and p.park_name not in park_defaults:
-                country = p.plan.fields.get("location_country") or getattr(
-                    existing.get(key), "location_country", "CN"
-                )
-                park_defaults[p.park_name] = {
-                    "kind": Park.Kind.ECONOMIC_DEVELOPMENT_ZONE,
-                    "country": country,
-                }
-        park_ids = _names_ensure(Park, park_defaults)
-        for p in planned.values():
-            if p.list_name is not None:
-                p.plan.fields["opportunity_list_id"] = list_ids.get(p.list_name)
-            if p.park_name is not None:
-                p.plan.fields["park_id"] = park_ids.get(p.park_name)
-
-        outcome = records_sync(
-            model=Project,
-            key_field="reference",
-            plans={key: p.plan for key, p in planned.items()},
-            existing=existing,
-        )
-        written = {obj.reference: obj for obj in outcome.created + outcome.updated}
-        changes = [
-            (written[key], p.status_change)
-            for key, p in planned.items()
-            if p.status_change and key in written
-        ]
-        ProjectTransition.objects.bulk_create(
-            [
-                ProjectTransition(
-                    project=project, from_status=old, to_status=new, by=None, note=note
-                )
-                for project, (old, new) in changes
-            ]
-        )
-        if written:
-            project_changed.send(sender=Project, project_ids=[obj.pk for obj in written.values()])
-        for project, (old, new) in changes:
-            if old != new:
-                project_status_changed.send(
-                    sender=Project,
-                    project_id=project.pk,
-                    from_status=old,
-                    to_status=new,
-                    by_id=None,
-                )
+    try:
+        outcome = _write(planned=planned, existing=existing, note=note)
+    except IntegrityError:
+        return concurrent_change_result(path)
     return ImportResult(
         created=len(outcome.created), updated=len(outcome.updated), unchanged=outcome.unchanged
     )
