@@ -38,16 +38,11 @@ from projects.models import OpportunityList
 from projects.selectors import project_list_visible_to
 
 # DealError codes -> how the API answers them.
-FORBIDDEN_CODES = frozenset({"no_member", "not_verified", "not_owner", "not_party", "wrong_side"})
+FORBIDDEN_CODES = frozenset(
+    {"no_member", "not_verified", "not_owner", "not_party", "wrong_side", "own_project"}
+)
 CONFLICT_CODES = frozenset(
-    {
-        "already_open",
-        "project_not_open",
-        "not_allowed",
-        "project_not_signable",
-        "ineligible",
-        "own_project",
-    }
+    {"already_open", "project_not_open", "not_allowed", "project_not_signable", "ineligible"}
 )
 FIELD_OF_CODE = {
     "invalid_mode": "cooperation_mode",
@@ -200,10 +195,12 @@ class InterestViewSet(
     )
     @action(detail=False, methods=["post"])
     def invite(self, request: Request) -> Response:
+        actor = actor_for(request)
+        if not actor.is_soe_staff:
+            raise PermissionDenied(_("Only SOE staff invite candidates of their projects."))
         data = InterestInviteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        actor = actor_for(request)
         match = Match.objects.filter(
             pk=fields.pop("match"), project__owner_id=actor.enterprise_id
         ).first()

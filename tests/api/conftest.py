@@ -28,3 +28,30 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture
+def world(soe, other_soe, foreign_enterprise, soe_staff, other_soe_staff, foreign_member):
+    """One scenario every permission case runs against (see tests/api/world.py)."""
+    from tests.api.world import build_world
+
+    return build_world(
+        soe=soe,
+        other_soe=other_soe,
+        foreign_enterprise=foreign_enterprise,
+        soe_staff=soe_staff,
+        foreign_member=foreign_member,
+    )
+
+
+@pytest.fixture
+def role_user(request, soe_staff, other_soe_staff, foreign_member, admin_user):
+    """The user of a role name: anonymous, member, owner_staff, other_soe_staff, admin."""
+    users = {
+        "anonymous": None,
+        "member": foreign_member,
+        "owner_staff": soe_staff,
+        "other_soe_staff": other_soe_staff,
+        "admin": admin_user,
+    }
+    return lambda role: users[role]
