@@ -21,6 +21,14 @@ class MatchingConfig(models.Model):
         _("candidates kept per project and per enterprise"), default=50
     )
     notify_threshold = models.FloatField(_("notification score threshold"), default=60.0)
+    min_score = models.FloatField(
+        _("smallest score recommended to an enterprise"),
+        default=40.0,
+        help_text=_(
+            "An enterprise keeps its best projects among those scoring at least this much; "
+            "a project always keeps its best candidates."
+        ),
+    )
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -41,6 +49,20 @@ class MatchingConfig(models.Model):
             models.CheckConstraint(
                 condition=Q(notify_threshold__gte=0) & Q(notify_threshold__lte=100),
                 name="matchingconfig_threshold_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score__gte=0) & Q(min_score__lte=100),
+                name="matchingconfig_min_score_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_sector__gte=0)
+                & Q(weight_text__gte=0)
+                & Q(weight_corridor__gte=0)
+                & Q(weight_region__gte=0)
+                & Q(weight_capacity__gte=0)
+                & Q(weight_mode__gte=0)
+                & Q(weight_ownership__gte=0),
+                name="matchingconfig_weights_non_negative",
             ),
         ]
 
@@ -71,6 +93,7 @@ class Match(models.Model):
     )
     score = models.FloatField(_("score"))
     eligible = models.BooleanField(_("eligible"), default=True)
+    # The reason code of the hard rule that makes the pair ineligible (translated when shown).
     ineligibility_reason = models.CharField(_("ineligibility reason"), max_length=255, blank=True)
     # Each component's contribution, e.g. {"sector": 0.8, "text": 0.3, ...}.
     components = models.JSONField(_("components"), default=dict)

@@ -1,0 +1,55 @@
+"""Pure scoring: feature batches in, scores, eligibility, components and reason codes out.
+
+No Django, no Celery (import-linter checks it). See engine.py for the formula.
+"""
+
+from matchmaking.scoring.engine import (
+    COMPONENTS,
+    STATUS_CONTROL_NO_MODE,
+    STATUS_CONTROL_ONLY,
+    STATUS_ELIGIBLE,
+    STATUS_OWNER,
+    STATUS_PROHIBITED,
+    PairScores,
+    Selection,
+    Weights,
+    pair_scores,
+    rank,
+    score_block,
+)
+from matchmaking.scoring.features import (
+    EnterpriseBatch,
+    EnterpriseRecord,
+    ProjectBatch,
+    ProjectRecord,
+    Vocabulary,
+    enterprise_batch,
+    negative_rule_for,
+    project_batch,
+)
+from matchmaking.scoring.reasons import explain_pair, explain_pairs
+
+__all__ = [
+    "COMPONENTS",
+    "STATUS_CONTROL_NO_MODE",
+    "STATUS_CONTROL_ONLY",
+    "STATUS_ELIGIBLE",
+    "STATUS_OWNER",
+    "STATUS_PROHIBITED",
+    "EnterpriseBatch",
+    "EnterpriseRecord",
+    "PairScores",
+    "ProjectBatch",
+    "ProjectRecord",
+    "Selection",
+    "Vocabulary",
+    "Weights",
+    "enterprise_batch",
+    "explain_pair",
+    "explain_pairs",
+    "negative_rule_for",
+    "pair_scores",
+    "project_batch",
+    "rank",
+    "score_block",
+]

@@ -1,0 +1,411 @@
+"""The scoring engine: a batch of projects against a batch of enterprises, vectorised.
+
+Pure Python + NumPy/SciPy (no Django, no Celery, no clock, no I/O). Weights come in.
+
+The formula (the same in `pair_scores`, the matrix path `rank` and the per-pair reference
+in `reference.py`). For every component c, `project` = how well the enterprise meets what
+the project seeks, `enterprise` = how well the project meets what the enterprise seeks,
+`fit` = their harmonic mean (a pairing one side does not want scores low), and
+`points = 100 * w_c / sum(w) * fit`; the score is the sum of the points (0..100).
+
+- sector: project side = mean over the project's sectors of the best tree similarity to
+  the enterprise's sectors (same code 1, parent/child 0.5); enterprise side = the same,
+  averaged over the enterprise's sectors. Tagging everything gives project side 1 but an
+  enterprise side of about 1/45, so breadth does not buy score.
+- text: TF-IDF cosine of project title+description and enterprise name+description,
+  saturating at TEXT_SATURATION (same value on both sides).
+- corridor / mode: share of the project's asks the enterprise covers, and share of the
+  enterprise's list the project uses. An empty list asks nothing (1); an enterprise that
+  lists none is UNSTATED (0.5) on the project side, not a mismatch; a project that names
+  no corridor is neutral (CORRIDOR_NEUTRAL) for an enterprise that names some.
+- region: project side 1 when its target places are empty (anywhere) or contain the
+  enterprise's HQ country, REGION_OPERATES when they contain one of its operating places;
+  enterprise side 1 when the project is located where the enterprise is or operates,
+  REGION_TOUCHES when the project's target places touch them.
+- capacity: distance in decades between the project's sought amount (CNY) and the
+  enterprise's investment range (CNY); 1 inside, falling to 0 at CAPACITY_DECADES decades
+  (100x); CAPACITY_NEUTRAL when either side is unknown. Symmetric (a ticket size).
+- ownership: project side only (1 when the project welcomes the enterprise's ownership).
+
+Hard rules (status): the project's owner is never its candidate (STATUS_OWNER, never
+kept); for a CN-located project and a foreign enterprise, a `prohibited` rule makes the
+pair ineligible (STATUS_PROHIBITED); under `chinese_control` the pair is eligible only
+through a mode outside the control modes that the project asks for and the enterprise
+offers: STATUS_CONTROL_ONLY when the project asks only equity/joint venture,
+STATUS_CONTROL_NO_MODE when the enterprise offers none of the project's other modes.
+Ineligible pairs keep their score; they are ranked after eligible ones by the callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matchmaking.scoring.features import EnterpriseBatch, ProjectBatch
+
+COMPONENTS = ("sector", "text", "corridor", "region", "capacity", "mode", "ownership")
+
+TEXT_SATURATION = 0.3
+CORRIDOR_NEUTRAL = 0.5
+UNSTATED = 0.5  # the enterprise lists no corridor / mode: neither evidence for nor against
+REGION_OPERATES = 0.75
+REGION_TOUCHES = 0.5
+CAPACITY_NEUTRAL = 0.5
+CAPACITY_DECADES = 2.0
+
+STATUS_ELIGIBLE = 0
+STATUS_PROHIBITED = 1
+STATUS_CONTROL_ONLY = 2
+STATUS_CONTROL_NO_MODE = 3
+STATUS_OWNER = 4
+
+# Projects scored against all enterprises at once in `rank`: memory is about
+# 30 float32 arrays of RANK_CHUNK x E (16 x 100,000 -> ~200 MB).
+RANK_CHUNK = 16
+# Pairs scored at once in `pair_scores`.
+PAIR_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class Weights:
+    sector: float = 0.25
+    text: float = 0.20
+    corridor: float = 0.15
+    region: float = 0.15
+    capacity: float = 0.10
+    mode: float = 0.10
+    ownership: float = 0.05
+    top_k: int = 50
+    # An enterprise is recommended a project (kept on its side) only from this score.
+    min_score: float = 40.0
+
+    def normalised(self) -> dict[str, float]:
+        values = {c: max(float(getattr(self, c)), 0.0) for c in COMPONENTS}
+        total = sum(values.values()) or 1.0
+        return {c: v / total for c, v in values.items()}
+
+
+@dataclass
+class _Raw:
+    """Per-pair inputs of the formula; arrays broadcast to the pair shape."""
+
+    sector_p: np.ndarray
+    sector_e: np.ndarray
+    text: np.ndarray
+    corr_dot: np.ndarray
+    corr_np: np.ndarray
+    corr_ne: np.ndarray
+    mode_dot: np.ndarray
+    mode_np: np.ndarray
+    mode_ne: np.ndarray
+    free_dot: np.ndarray
+    free_np: np.ndarray
+    targets_any: np.ndarray
+    hq_in: np.ndarray
+    ops_in: np.ndarray
+    loc_in: np.ndarray
+    touch: np.ndarray
+    own_ok: np.ndarray
+    sought: np.ndarray
+    cap_lo: np.ndarray
+    cap_hi: np.ndarray
+    cap_known: np.ndarray
+    rule: np.ndarray
+    location_cn: np.ndarray
+    foreign: np.ndarray
+    owner: np.ndarray
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return num / np.maximum(den, 1)
+
+
+def _hm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    s = a + b
+    return np.divide(2 * a * b, s, out=np.zeros(np.broadcast(a, b).shape, np.float32), where=s > 0)
+
+
+def _sides(raw: _Raw) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    one = np.float32(1)
+    sector = (raw.sector_p, raw.sector_e)
+    text = np.minimum(raw.text / np.float32(TEXT_SATURATION), one)
+    corridor = (
+        np.where(
+            raw.corr_np == 0,
+            one,
+            np.where(raw.corr_ne == 0, np.float32(UNSTATED), _ratio(raw.corr_dot, raw.corr_np)),
+        ),
+        np.where(
+            raw.corr_ne == 0,
+            one,
+            np.where(
+                raw.corr_np == 0, np.float32(CORRIDOR_NEUTRAL), _ratio(raw.corr_dot, raw.corr_ne)
+            ),
+        ),
+    )
+    mode = (
+        np.where(
+            raw.mode_np == 0,
+            one,
+            np.where(raw.mode_ne == 0, np.float32(UNSTATED), _ratio(raw.mode_dot, raw.mode_np)),
+        ),
+        np.where(raw.mode_ne == 0, one, _ratio(raw.mode_dot, raw.mode_ne)),
+    )
+    region = (
+        np.where(
+            raw.targets_any,
+            one,
+            np.maximum(raw.hq_in.astype(np.float32), np.float32(REGION_OPERATES) * raw.ops_in),
+        ),
+        np.where(
+            raw.loc_in,
+            one,
+            np.where(raw.touch | raw.targets_any, np.float32(REGION_TOUCHES), np.float32(0)),
+        ),
+    )
+    with np.errstate(invalid="ignore"):
+        distance = np.maximum(raw.cap_lo - raw.sought, 0) + np.maximum(raw.sought - raw.cap_hi, 0)
+        fit = np.clip(1 - distance / np.float32(CAPACITY_DECADES), 0, 1)
+    capacity = np.where(
+        raw.cap_known & ~np.isnan(raw.sought), fit, np.float32(CAPACITY_NEUTRAL)
+    ).astype(np.float32)
+    ownership = raw.own_ok.astype(np.float32)
+    return {
+        "sector": sector,
+        "text": (text, text),
+        "corridor": corridor,
+        "region": region,
+        "capacity": (capacity, capacity),
+        "mode": mode,
+        "ownership": (ownership, np.ones_like(ownership)),
+    }
+
+
+def _status(raw: _Raw) -> np.ndarray:
+    restricted = raw.location_cn & raw.foreign
+    status = np.where(
+        raw.owner,
+        STATUS_OWNER,
+        np.where(
+            restricted & (raw.rule == 2),
+            STATUS_PROHIBITED,
+            np.where(
+                restricted & (raw.rule == 1) & (raw.free_np == 0),
+                STATUS_CONTROL_ONLY,
+                np.where(
+                    restricted & (raw.rule == 1) & (raw.free_dot == 0),
+                    STATUS_CONTROL_NO_MODE,
+                    STATUS_ELIGIBLE,
+                ),
+            ),
+        ),
+    )
+    return status.astype(np.int8)
+
+
+def _combine(raw: _Raw, weights: Weights, *, detail: bool):
+    w = weights.normalised()
+    sides = _sides(raw)
+    score = None
+    components: dict[str, dict[str, np.ndarray]] = {}
+    for name in COMPONENTS:
+        p_side, e_side = sides[name]
+        fit = p_side if name in ("text", "capacity", "ownership") else _hm(p_side, e_side)
+        points = np.float32(100 * w[name]) * fit
+        score = points if score is None else score + points
+        if detail:
+            components[name] = {
+                "project": p_side,
+                "enterprise": e_side,
+                "fit": fit,
+                "points": points,
+            }
+    score = np.clip(score, 0, 100).astype(np.float32)
+    return score, _status(raw), components
+
+
+def _raw_block(pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int) -> _Raw:
+    """Raw inputs of projects lo..hi against every enterprise: arrays of shape p x E."""
+    sl = slice(lo, hi)
+    col = np.newaxis
+    targets_ext = np.hstack([pb.targets[sl], np.zeros((hi - lo, 1), dtype=bool)])
+    own_ext = np.hstack([pb.ownership_ok[sl], pb.ownership_ok[sl].all(axis=1, keepdims=True)])
+    tf = pb.targets[sl].astype(np.float32)
+    return _Raw(
+        sector_p=(pb.sector_bin[sl] @ eb.sector_exp.T) / np.maximum(pb.sector_n[sl], 1)[:, col],
+        sector_e=(pb.sector_exp[sl] @ eb.sector_bin.T) / np.maximum(eb.sector_n, 1)[col, :],
+        text=np.asarray((eb.text @ pb.text[sl].T).T.todense(), dtype=np.float32),
+        corr_dot=pb.corridor[sl] @ eb.corridor.T,
+        corr_np=pb.corridor_n[sl][:, col],
+        corr_ne=eb.corridor_n[col, :],
+        mode_dot=pb.mode[sl] @ eb.mode.T,
+        mode_np=pb.mode_n[sl][:, col],
+        mode_ne=eb.mode_n[col, :],
+        free_dot=pb.mode_free[sl] @ eb.mode.T,
+        free_np=pb.mode_free[sl].sum(axis=1)[:, col],
+        targets_any=pb.targets_any[sl][:, col],
+        hq_in=targets_ext[:, eb.hq],
+        ops_in=np.asarray((eb.ops @ tf.T).T > 0, dtype=np.float32),
+        loc_in=np.asarray(eb.places[:, pb.location[sl]].T.todense() > 0),
+        touch=np.asarray((eb.places @ tf.T).T > 0),
+        own_ok=own_ext[:, eb.ownership],
+        sought=pb.sought_log[sl][:, col],
+        cap_lo=eb.cap_lo[col, :],
+        cap_hi=eb.cap_hi[col, :],
+        cap_known=eb.cap_known[col, :],
+        rule=pb.rule[sl][:, col],
+        location_cn=pb.location_cn[sl][:, col],
+        foreign=eb.foreign[col, :],
+        owner=pb.owner_row[sl][:, col] == np.arange(len(eb))[col, :],
+    )
+
+
+def _rowdot(a, b) -> np.ndarray:
+    return np.asarray(a.multiply(b).sum(axis=1), dtype=np.float32).ravel()
+
+
+def _raw_pairs(pb: ProjectBatch, eb: EnterpriseBatch, p: np.ndarray, e: np.ndarray) -> _Raw:
+    """Raw inputs of explicit pairs (p[i], e[i]): 1-D arrays."""
+    targets_ext = np.hstack([pb.targets, np.zeros((len(pb), 1), dtype=bool)])
+    own_ext = np.hstack([pb.ownership_ok, pb.ownership_ok.all(axis=1, keepdims=True)])
+    tf = pb.targets[p].astype(np.float32)
+    return _Raw(
+        sector_p=(pb.sector_bin[p] * eb.sector_exp[e]).sum(axis=1) / np.maximum(pb.sector_n[p], 1),
+        sector_e=(pb.sector_exp[p] * eb.sector_bin[e]).sum(axis=1) / np.maximum(eb.sector_n[e], 1),
+        text=_rowdot(pb.text[p], eb.text[e]),
+        corr_dot=(pb.corridor[p] * eb.corridor[e]).sum(axis=1),
+        corr_np=pb.corridor_n[p],
+        corr_ne=eb.corridor_n[e],
+        mode_dot=(pb.mode[p] * eb.mode[e]).sum(axis=1),
+        mode_np=pb.mode_n[p],
+        mode_ne=eb.mode_n[e],
+        free_dot=(pb.mode_free[p] * eb.mode[e]).sum(axis=1),
+        free_np=pb.mode_free[p].sum(axis=1),
+        targets_any=pb.targets_any[p],
+        hq_in=targets_ext[p, eb.hq[e]],
+        ops_in=(_rowdot(eb.ops[e], tf) > 0).astype(np.float32),
+        loc_in=np.asarray(eb.places[e, pb.location[p]]).ravel() > 0,
+        touch=_rowdot(eb.places[e], tf) > 0,
+        own_ok=own_ext[p, eb.ownership[e]],
+        sought=pb.sought_log[p],
+        cap_lo=eb.cap_lo[e],
+        cap_hi=eb.cap_hi[e],
+        cap_known=eb.cap_known[e],
+        rule=pb.rule[p],
+        location_cn=pb.location_cn[p],
+        foreign=eb.foreign[e],
+        owner=pb.owner_row[p] == e,
+    )
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Scores of explicit pairs: 1-D arrays aligned with `project_rows`/`enterprise_rows`."""
+
+    project_rows: np.ndarray
+    enterprise_rows: np.ndarray
+    score: np.ndarray
+    status: np.ndarray
+    components: dict[str, dict[str, np.ndarray]]
+
+
+def pair_scores(
+    pb: ProjectBatch, eb: EnterpriseBatch, p: np.ndarray, e: np.ndarray, weights: Weights
+) -> PairScores:
+    """Score and every component's sides, fit and points for the pairs (p[i], e[i])."""
+    p = np.asarray(p, dtype=np.int64)
+    e = np.asarray(e, dtype=np.int64)
+    scores, statuses, parts = [], [], []
+    for lo in range(0, max(len(p), 1), PAIR_CHUNK):
+        raw = _raw_pairs(pb, eb, p[lo : lo + PAIR_CHUNK], e[lo : lo + PAIR_CHUNK])
+        s, st, comp = _combine(raw, weights, detail=True)
+        scores.append(s)
+        statuses.append(st)
+        parts.append(comp)
+    components = {
+        name: {
+            side: np.concatenate(
+                [
+                    np.broadcast_to(c[name][side], s.shape)
+                    for c, s in zip(parts, scores, strict=True)
+                ]
+            )
+            for side in ("project", "enterprise", "fit", "points")
+        }
+        for name in COMPONENTS
+    }
+    return PairScores(p, e, np.concatenate(scores), np.concatenate(statuses), components)
+
+
+def score_block(
+    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, weights: Weights
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and statuses of projects lo..hi against every enterprise (p x E arrays)."""
+    score, status, _ = _combine(_raw_block(pb, eb, lo, hi), weights, detail=False)
+    return score, status
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The pairs to store: union of each project's top K and each enterprise's top K."""
+
+    project_rows: np.ndarray
+    enterprise_rows: np.ndarray
+    pairs_scored: int
+
+
+def rank(
+    pb: ProjectBatch,
+    eb: EnterpriseBatch,
+    weights: Weights,
+    *,
+    chunk: int = RANK_CHUNK,
+    keep: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Selection:
+    """Select the pairs worth storing, scoring chunks of projects against all enterprises.
+
+    Per project: its K best enterprises by score (eligible or not; the owner never).
+    Per enterprise: its K best projects among pairs scoring at least `min_score`, merged
+    across chunks in an E x K buffer, so memory is O(chunk x E + E x K).
+    `keep` adds explicit pairs (e.g. ones users acted on) whatever their rank.
+    """
+    n_p, n_e = len(pb), len(eb)
+    k = weights.top_k
+    if n_p == 0 or n_e == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Selection(empty, empty, 0)
+    best_s = np.full((n_e, k), -1, dtype=np.float32)
+    best_p = np.full((n_e, k), -1, dtype=np.int64)
+    floor = np.float32(weights.min_score)
+    kp = min(k, n_e)
+    p_parts: list[np.ndarray] = []
+    e_parts: list[np.ndarray] = []
+    for lo in range(0, n_p, chunk):
+        hi = min(lo + chunk, n_p)
+        score, status = score_block(pb, eb, lo, hi, weights)
+        score[status == STATUS_OWNER] = -1
+        # Project side: K best per row.
+        idx = np.argpartition(-score, kp - 1, axis=1)[:, :kp]
+        ok = np.take_along_axis(score, idx, axis=1) >= 0
+        rows = np.broadcast_to(np.arange(lo, hi)[:, np.newaxis], idx.shape)
+        p_parts.append(rows[ok])
+        e_parts.append(idx[ok])
+        # Enterprise side: merge this chunk into the running K best per enterprise.
+        cand = np.where(score >= floor, score, np.float32(-1))
+        improve = np.flatnonzero(cand.max(axis=0) > best_s.min(axis=1))
+        if improve.size:
+            merged_s = np.hstack([best_s[improve], cand[:, improve].T])
+            chunk_p = np.broadcast_to(np.arange(lo, hi), (improve.size, hi - lo))
+            merged_p = np.hstack([best_p[improve], chunk_p])
+            top = np.argpartition(-merged_s, k - 1, axis=1)[:, :k]
+            best_s[improve] = np.take_along_axis(merged_s, top, axis=1)
+            best_p[improve] = np.take_along_axis(merged_p, top, axis=1)
+    e_rows, slot = np.nonzero(best_s >= 0)
+    p_parts.append(best_p[e_rows, slot])
+    e_parts.append(e_rows)
+    if keep is not None:
+        p_parts.append(np.asarray(keep[0], dtype=np.int64))
+        e_parts.append(np.asarray(keep[1], dtype=np.int64))
+    codes = np.unique(np.concatenate(p_parts) * n_e + np.concatenate(e_parts))
+    return Selection(codes // n_e, codes % n_e, n_p * n_e)

@@ -1,0 +1,82 @@
+"""TF-IDF text vectors without a fitted vocabulary (hashing), so any batch is encoded alike.
+
+The IDF comes from the enterprise descriptions of the batch (document frequencies of the
+hashed terms), so rare, specific words ("bonded", "Chabang") weigh more than "logistics".
+Runs of CJK characters are split into character bigrams so Chinese text matches too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer
+
+N_FEATURES = 2**18
+_TOKEN = re.compile(r"[\u3400-\u9fff]+|[^\W_]{2,}")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def analyse(text: str) -> list[str]:
+    """Lower-cased word tokens without English stop words; CJK runs as character bigrams."""
+    out: list[str] = []
+    for token in _TOKEN.findall(text.lower()):
+        if _CJK.match(token):
+            out.extend(token[i : i + 2] for i in range(max(len(token) - 1, 1)))
+        elif token not in ENGLISH_STOP_WORDS and not token.isdigit():
+            out.append(token)
+    return out
+
+
+_VECTORIZER = HashingVectorizer(
+    n_features=N_FEATURES,
+    analyzer=analyse,
+    alternate_sign=False,
+    norm=None,
+    dtype=np.float32,
+)
+
+
+def _counts(texts: Sequence[str]) -> sparse.csr_matrix:
+    m = _VECTORIZER.transform(list(texts)).tocsr()
+    m.data = 1 + np.log(m.data)  # sublinear term frequency
+    return m
+
+
+@dataclass(frozen=True)
+class TextIndex:
+    idf: np.ndarray  # N_FEATURES float32
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> TextIndex:
+        counts = _counts(texts)
+        df = np.bincount(counts.indices, minlength=N_FEATURES)
+        n = counts.shape[0]
+        idf = np.log((1 + n) / (1 + df)) + 1
+        return cls(idf=idf.astype(np.float32))
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        m = _counts(texts)
+        m.data *= self.idf[m.indices]
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        m = sparse.diags((1 / norms).astype(np.float32)) @ m
+        return m.tocsr().astype(np.float32)
+
+
+@lru_cache(maxsize=100_000)
+def _term_column(term: str) -> int:
+    return int(_VECTORIZER.transform([term]).indices[0])
+
+
+def shared_terms(
+    project_text: str, enterprise_text: str, *, index: TextIndex, limit: int = 4
+) -> list[str]:
+    """Words both texts use, rarest (most telling) first: the evidence of a text match."""
+    common = set(analyse(project_text)) & set(analyse(enterprise_text))
+    ranked = sorted(common, key=lambda t: (-float(index.idf[_term_column(t)]), t))
+    return ranked[:limit]

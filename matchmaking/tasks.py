@@ -1,0 +1,57 @@
+"""Celery tasks of matchmaking: thin wrappers over services, routed to the `scoring` queue.
+
+Delivery is at least once (acks late): every task is idempotent, since a rescore
+upserts on (project, enterprise) and deletes only untouched rows outside the top-K sets,
+so running one twice leaves the same rows. A task whose object is gone returns quietly.
+Retries only for transient database/broker errors, bounded.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from matchmaking import services
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+RETRY = {"autoretry_for": TRANSIENT, "max_retries": 5, "retry_backoff": True}
+
+
+@shared_task(name="matchmaking.project_rescore", soft_time_limit=120, time_limit=180, **RETRY)
+def project_rescore_task(project_id: int) -> dict:
+    summary = services.project_rescore(project_id=project_id)
+    return {"stored": summary.stored, "created": summary.created, "deleted": summary.deleted}
+
+
+@shared_task(name="matchmaking.enterprise_rescore", soft_time_limit=120, time_limit=180, **RETRY)
+def enterprise_rescore_task(enterprise_id: int) -> dict:
+    summary = services.enterprise_rescore(enterprise_id=enterprise_id)
+    return {"stored": summary.stored, "created": summary.created, "deleted": summary.deleted}
+
+
+@shared_task(name="matchmaking.rescore_all", soft_time_limit=300, time_limit=360, **RETRY)
+def rescore_all_task() -> int:
+    """Fan a full rescore out in chunks of RESCORE_CHUNK_SIZE projects; the last chunk prunes."""
+    services.matches_retire_unpublished()
+    chunks = services.rescore_chunks()
+    if not chunks:
+        return 0
+    run_id = services.rescore_run_start(chunks=len(chunks))
+    for chunk in chunks:
+        rescore_chunk_task.delay(project_ids=chunk, run_id=run_id)
+    return len(chunks)
+
+
+@shared_task(name="matchmaking.rescore_chunk", soft_time_limit=1500, time_limit=1800, **RETRY)
+def rescore_chunk_task(project_ids: list[int], run_id: str | None = None) -> dict:
+    summary = services.matches_rescore_projects(project_ids=project_ids, prune=False)
+    if run_id is None or services.rescore_run_chunk_done(run_id=run_id):
+        prune_task.delay()
+    return {"stored": summary.stored, "created": summary.created, "deleted": summary.deleted}
+
+
+@shared_task(name="matchmaking.prune", soft_time_limit=600, time_limit=720, **RETRY)
+def prune_task() -> int:
+    return services.matches_prune()
