@@ -1,9 +1,12 @@
 """The project status workflow through its services, on the real database."""
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.utils import timezone
 
 from projects import workflow
@@ -342,3 +345,41 @@ def test_expire_task_uses_today_and_is_harmless_twice():
     overdue.refresh_from_db()
     assert overdue.status == "expired"
     assert ProjectTransition.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_transitions_are_serialised_by_the_row_lock(admin_user):
+    """While one transaction signs the project, a withdrawal waits, then sees it signed."""
+    project = ProjectFactory(status="published")
+    signed_and_holding = threading.Event()
+    outcome: dict[str, object] = {}
+
+    def sign():
+        try:
+            with transaction.atomic():
+                project_transition(project=project, to="signed", by=admin_user)
+                signed_and_holding.set()
+                time.sleep(0.5)  # keep the lock while the other one tries
+        finally:
+            connection.close()
+
+    def withdraw():
+        try:
+            signed_and_holding.wait(timeout=10)
+            project_transition(project=Project.objects.get(pk=project.pk), to="withdrawn", by=None)
+            outcome["withdraw"] = "done"
+        except workflow.TransitionError as exc:
+            outcome["withdraw"] = exc.message
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign), threading.Thread(target=withdraw)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+
+    assert outcome == {"withdraw": "The project is “Signed”; that status is final."}
+    project.refresh_from_db()
+    assert project.status == "signed"
+    assert list(project.transitions.values_list("to_status", flat=True)) == ["signed"]
