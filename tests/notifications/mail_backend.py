@@ -1,6 +1,7 @@
 """An email backend for real-worker tests, steered by flag files in $PARKLINK_TEST_MAIL_DIR.
 
-- `fail` exists: every send raises SMTPException (the mail server is down);
+- `fail` exists: every send raises SMTPException (the mail server is down) and appends
+  the time to `failures`;
 - `block` exists: the send touches `sending` and waits until `block` is removed (so a
   test can kill the worker in the middle of a send);
 - otherwise each message is written to `sent/<uuid>.eml`, so another process can count
@@ -29,6 +30,8 @@ class FlagFileEmailBackend(BaseEmailBackend):
         root = mail_dir()
         for message in email_messages:
             if (root / "fail").exists():
+                with (root / "failures").open("a") as log:
+                    log.write(f"{time.time()}\n")
                 raise smtplib.SMTPException("451 mail server unavailable (test)")
             if (root / "block").exists():
                 (root / "sending").touch()
