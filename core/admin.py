@@ -12,7 +12,9 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
+from core.admin_import import ContractImportMixin
 from core.models import (
     CooperationMode,
     Corridor,
@@ -22,6 +24,7 @@ from core.models import (
     Region,
     Sector,
 )
+from core.resources import NegativeListRuleResource
 from core.services import exchange_rate_save
 
 admin.site.site_header = _("Parklink administration")
@@ -177,7 +180,10 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(NegativeListRule)
-class NegativeListRuleAdmin(admin.ModelAdmin):
+class NegativeListRuleAdmin(ContractImportMixin, ExportMixin, admin.ModelAdmin):
+    contract_importer = "core.importers.negative_list_import"
+    resource_classes = [NegativeListRuleResource]
+
     list_display = ("sector", "sector_code", "rule", "short_note", "updated_at")
     list_filter = ("rule",)
     list_select_related = ("sector",)

@@ -464,3 +464,12 @@ def test_exchange_rate_admin_refuses_a_non_positive_rate(admin_client, signals_s
     assert "rate_to_cny" in response.context["adminform"].form.errors
     assert not ExchangeRate.objects.filter(valid_on=dt.date(2026, 1, 5)).exists()
     assert signals_seen == []
+
+
+@pytest.mark.parametrize(
+    "model", ["enterprises_enterprise", "projects_project", "core_negativelistrule"]
+)
+def test_contract_changelists_offer_import_and_export(admin_client, model):
+    content = admin_client.get(reverse(f"admin:{model}_changelist")).content.decode()
+    assert f'href="{reverse(f"admin:{model}_import_file")}"' in content
+    assert f'href="{reverse(f"admin:{model}_export")}' in content
