@@ -26,7 +26,7 @@ from projects.services import (
     project_update,
     project_withdraw,
 )
-from projects.workflow import TransitionError
+from projects.workflow import STATUS_LABELS, TransitionError
 
 
 def _cny(value) -> str:
@@ -228,12 +228,16 @@ class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.Mod
     def service_update(self, request, obj, data):
         project_update(project=obj, by=request.user, **data)
 
-    def _apply(self, request, queryset, service, done_message: str) -> None:
-        """Call `service(project)` for each selected project; report every outcome."""
-        done: list[str] = []
+    def _apply(self, request, queryset, service) -> None:
+        """Call `service(project)` for each selected project; report every outcome.
+
+        Refusals (workflow or permission) are warnings naming the project and the reason;
+        successes are grouped by the status the projects reached.
+        """
+        done: dict[str, list[str]] = {}
         for project in queryset.order_by("reference"):
             try:
-                service(project)
+                transition = service(project)
             except (TransitionError, PermissionDenied) as exc:
                 reason = exc.message if isinstance(exc, TransitionError) else str(exc)
                 self.message_user(
@@ -243,10 +247,13 @@ class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.Mod
                     messages.WARNING,
                 )
             else:
-                done.append(project.reference)
-        if done:
+                done.setdefault(transition.to_status, []).append(project.reference)
+        for status, references in done.items():
             self.message_user(
-                request, done_message % {"references": ", ".join(done)}, messages.SUCCESS
+                request,
+                gettext("%(status)s: %(references)s")
+                % {"status": STATUS_LABELS[status], "references": ", ".join(references)},
+                messages.SUCCESS,
             )
 
     def _note(self, request) -> str:
@@ -255,10 +262,7 @@ class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.Mod
     @admin.action(description=_("Publish"), permissions=["change"])
     def publish(self, request, queryset):
         self._apply(
-            request,
-            queryset,
-            lambda project: project_publish(project=project, by=request.user),
-            gettext("Published (or sent to review): %(references)s"),
+            request, queryset, lambda project: project_publish(project=project, by=request.user)
         )
 
     @admin.action(description=_("Withdraw"), permissions=["change"])
@@ -268,7 +272,6 @@ class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.Mod
             request,
             queryset,
             lambda project: project_withdraw(project=project, by=request.user, note=note),
-            gettext("Withdrawn: %(references)s"),
         )
 
     @admin.action(description=_("Approve publication"), permissions=["change"])
@@ -277,7 +280,6 @@ class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.Mod
             request,
             queryset,
             lambda project: project_review_approve(project=project, by=request.user),
-            gettext("Publication approved: %(references)s"),
         )
 
     @admin.action(description=_("Send back (review)"), permissions=["change"])
@@ -287,7 +289,6 @@ class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.Mod
             request,
             queryset,
             lambda project: project_review_reject(project=project, by=request.user, reason=reason),
-            gettext("Sent back to draft: %(references)s"),
         )
 
 

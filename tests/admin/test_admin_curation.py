@@ -251,7 +251,7 @@ def test_publish_action_publishes_drafts_and_warns_about_refusals(admin_client, 
             "warning",
             "ILSTC-2025-03 was not changed: The project is “Signed”; that status is final.",
         ),
-        ("success", "Published (or sent to review): ILSTC-2025-01"),
+        ("success", "Published: ILSTC-2025-01"),
     ]
     statuses = dict(Project.objects.values_list("reference", "status"))
     assert statuses == {
@@ -265,7 +265,10 @@ def test_publish_action_publishes_drafts_and_warns_about_refusals(admin_client, 
 
 def test_publish_action_with_review_puts_the_project_in_review(admin_client, projects, settings):
     settings.PROJECT_PUBLICATION_REVIEW = True
-    admin_client.post(PROJECTS, {"action": "publish", "_selected_action": [projects["air"].pk]})
+    response = admin_client.post(
+        PROJECTS, {"action": "publish", "_selected_action": [projects["air"].pk]}
+    )
+    assert _messages(response) == [("success", "In review: ILSTC-2025-01")]
     projects["air"].refresh_from_db()
     assert projects["air"].status == "in_review"
 
@@ -294,7 +297,7 @@ def test_send_back_with_a_reason_and_approve(admin_client, admin_user, projects)
             "note": "State the amount sought",
         },
     )
-    assert _messages(response) == [("success", "Sent back to draft: ILSTC-2025-01")]
+    assert _messages(response) == [("success", "Draft: ILSTC-2025-01")]
     projects["air"].refresh_from_db()
     assert (projects["air"].status, projects["air"].review_note) == (
         "draft",
@@ -307,8 +310,8 @@ def test_send_back_with_a_reason_and_approve(admin_client, admin_user, projects)
     )
     # The session still holds the first message, as nothing rendered it in between.
     assert _messages(response) == [
-        ("success", "Sent back to draft: ILSTC-2025-01"),
-        ("success", "Publication approved: ILSTC-2025-01"),
+        ("success", "Draft: ILSTC-2025-01"),
+        ("success", "Published: ILSTC-2025-01"),
     ]
     projects["air"].refresh_from_db()
     assert (projects["air"].status, projects["air"].review_note) == ("published", "")
@@ -316,7 +319,7 @@ def test_send_back_with_a_reason_and_approve(admin_client, admin_user, projects)
 
 
 def test_withdraw_action_keeps_the_note(admin_client, projects):
-    admin_client.post(
+    response = admin_client.post(
         PROJECTS,
         {
             "action": "withdraw",
@@ -324,6 +327,7 @@ def test_withdraw_action_keeps_the_note(admin_client, projects):
             "note": "Route cancelled",
         },
     )
+    assert _messages(response) == [("success", "Withdrawn: ILSTC-2025-02")]
     transition = ProjectTransition.objects.get()
     assert (transition.to_status, transition.note) == ("withdrawn", "Route cancelled")
 
