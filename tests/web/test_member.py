@@ -17,26 +17,49 @@ def test_recommendations_show_score_reasons_and_eligibility_warning(
 ):
     good = ProjectFactory(title="Thai warehouse")
     barred = ProjectFactory(title="Port concession")
-    match_make(project=good, enterprise=foreign_enterprise, score=91.2)
+    match_make(
+        project=good,
+        enterprise=foreign_enterprise,
+        score=91.2,
+        reasons=[
+            {
+                "code": "sector_same",
+                "side": "project",
+                "params": {"codes": ["logistics.warehousing"]},
+            },
+        ],
+    )
     match_make(
         project=barred,
         enterprise=foreign_enterprise,
         score=70.0,
         eligible=False,
-        reason="Chinese control required",
+        reason="negative_list_prohibited",
+        reasons=[
+            {
+                "code": "negative_list_prohibited",
+                "side": "rule",
+                "params": {"sector": "infrastructure.port"},
+            },
+        ],
     )
     ProjectFactory(title="Draft", status="draft")
     client.force_login(foreign_member)
 
     response = client.get(reverse("web:recommendations"))
 
-    assert [i["match"].project.title for i in response.context["items"]] == [
-        "Thai warehouse",
-        "Port concession",
+    items = response.context["items"]
+    assert [i["match"].project.title for i in items] == ["Thai warehouse", "Port concession"]
+    assert items[0]["explained"].warnings == []
+    assert items[1]["explained"].reasons == []
+    assert items[1]["explained"].warnings == [
+        "Ineligible: the negative list closes Ports to foreign investors and the project is in "
+        "China."
     ]
     content = response.content.decode()
     assert ">91<" in content
-    assert "Eligibility warning: Chinese control required" in content
+    assert items[0]["explained"].reasons[0] in content
+    assert 'class="warning">Ineligible: the negative list closes Ports' in content
 
 
 def test_dismissed_recommendation_disappears(client, foreign_member, foreign_enterprise):

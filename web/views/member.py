@@ -33,7 +33,7 @@ from notifications.services import (
 from projects.models import Project
 from projects.selectors import project_list_visible_to
 from web.access import enterprise_required, member_required, viewer_of
-from web.explain import reasons_text
+from web.explain import match_explain, matches_explain
 from web.forms import InterestForm, InterestMoveForm, ProfileForm, apply_service_errors
 from web.views.pipeline import board_columns
 
@@ -53,7 +53,7 @@ def project_member_actions(request: HttpRequest, project: Project) -> dict:
         and project.owner_id != enterprise.pk,
         "form": InterestForm(project=project),
         "match": match,
-        "reasons": reasons_text(match) if match else [],
+        "explained": match_explain(match) if match else None,
     }
 
 
@@ -100,7 +100,12 @@ def recommendations(request: HttpRequest) -> HttpResponse:
         .select_related("project__owner", "project__park")
     )
     page = Paginator(matches, RECOMMENDATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = [{"match": match, "reasons": reasons_text(match)} for match in page.object_list]
+    items = [
+        {"match": match, "explained": explained}
+        for match, explained in zip(
+            page.object_list, matches_explain(page.object_list), strict=True
+        )
+    ]
     open_ids = set(
         Interest.objects.filter(
             enterprise=enterprise,

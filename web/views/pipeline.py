@@ -7,7 +7,7 @@ from deals.models import Interest
 from matchmaking.models import Match
 from matchmaking.selectors import match_list_for_project
 from projects.models import Project
-from web.explain import reasons_text
+from web.explain import Explained, matches_explain
 
 CANDIDATES_SHOWN = 20
 # Board columns, in pipeline order; closed states are shown after the open ones.
@@ -42,7 +42,7 @@ def board_columns(interests: list[Interest], *, sides: frozenset[str]) -> list[C
 @dataclass
 class Candidate:
     match: Match
-    reasons: list[str]
+    explained: Explained
     interest: Interest | None
 
 
@@ -54,7 +54,8 @@ def candidate_list(*, project: Project, interests: list[Interest]) -> list[Candi
         .exclude(enterprise_id=project.owner_id)
         .select_related("enterprise__ownership")[:CANDIDATES_SHOWN]
     )
+    matches = list(matches)
     return [
-        Candidate(match, reasons_text(match), by_enterprise.get(match.enterprise_id))
-        for match in matches
+        Candidate(match, explained, by_enterprise.get(match.enterprise_id))
+        for match, explained in zip(matches, matches_explain(matches), strict=True)
     ]
