@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.imports import (
     Columns,
@@ -40,7 +41,12 @@ def negative_list_import(*, path: Path) -> ImportResult:
     keyed = [
         (
             row,
-            row.code("sector", valid=refs.sectors, reason=_("unknown sector code"), required=True),
+            row.code(
+                "sector",
+                valid=refs.sectors,
+                reason=gettext_lazy("unknown sector code"),
+                required=True,
+            ),
         )
         for row in rows
     ]

@@ -28,9 +28,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from core.models import CooperationMode, Corridor, ExchangeRate, OwnershipType, Region, Sector
@@ -44,6 +45,9 @@ WRITE_BATCH_SIZE = 500
 # Amount columns are DecimalField(max_digits=20, decimal_places=2).
 AMOUNT_MAX_DIGITS = 20
 AMOUNT_DECIMAL_PLACES = 2
+
+# A reason is translated only when a problem is found (gettext_lazy), not for every row.
+StrOrPromise = str | Promise
 
 _PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -322,7 +326,7 @@ class Row:
     def raw(self, column: str) -> str:
         return self.cells.get(column, "")
 
-    def error(self, column: str, value: str, reason: str) -> None:
+    def error(self, column: str, value: str, reason: StrOrPromise) -> None:
         self.errors.append(RowError(self.number, column, value, str(reason)))
 
     def text(
@@ -428,7 +432,7 @@ class Row:
         column: str,
         *,
         valid: Collection[str],
-        reason: str,
+        reason: StrOrPromise,
         required: bool = False,
         default: str = "",
     ) -> str:
@@ -443,7 +447,7 @@ class Row:
         return value
 
     def codes(
-        self, column: str, *, valid: Collection[str], reason: str, required: bool = False
+        self, column: str, *, valid: Collection[str], reason: StrOrPromise, required: bool = False
     ) -> set[str]:
         """Every code of a multi-valued cell; each unknown one is its own problem."""
         found = self.values(column)
@@ -461,7 +465,7 @@ class Row:
         return self.code(
             column,
             valid=refs.countries,
-            reason=_("unknown country code (use ISO 3166-1 alpha-2, e.g. CN)"),
+            reason=gettext_lazy("unknown country code (use ISO 3166-1 alpha-2, e.g. CN)"),
             required=not default,
             default=default,
         )
@@ -483,7 +487,7 @@ class Row:
         return self.code(
             column,
             valid=refs.currencies | {"CNY"},
-            reason=_("unknown currency (no exchange rate for it)"),
+            reason=gettext_lazy("unknown currency (no exchange rate for it)"),
             default="CNY",
         )
 

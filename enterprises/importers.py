@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.imports import (
     Columns,
@@ -55,14 +56,14 @@ def _row_plan(row: Row, *, refs: References) -> Plan:
         "ownership_id": row.code(
             "ownership",
             valid=refs.ownership_types,
-            reason=_("unknown ownership type"),
+            reason=gettext_lazy("unknown ownership type"),
             required=True,
         ),
         "country": row.country("country", refs=refs),
     }
     m2m: dict[str, set[Any]] = {
         "sectors": row.codes(
-            "sectors", valid=refs.sectors, reason=_("unknown sector code"), required=True
+            "sectors", valid=refs.sectors, reason=gettext_lazy("unknown sector code"), required=True
         )
     }
     if row.has("name_local"):
@@ -71,11 +72,11 @@ def _row_plan(row: Row, *, refs: References) -> Plan:
         m2m["cooperation_modes"] = row.codes(
             "cooperation_modes",
             valid=refs.cooperation_modes,
-            reason=_("unknown cooperation mode"),
+            reason=gettext_lazy("unknown cooperation mode"),
         )
     if row.has("corridors"):
         m2m["corridors"] = row.codes(
-            "corridors", valid=refs.corridors, reason=_("unknown corridor code")
+            "corridors", valid=refs.corridors, reason=gettext_lazy("unknown corridor code")
         )
     if row.has("regions"):
         m2m["regions"], fields["countries"] = row.places("regions", refs=refs)

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.imports import (
     Columns,
@@ -93,24 +94,26 @@ def _row_plan(
         fields["owner_id"] = owners[owner]
     m2m: dict[str, set[Any]] = {
         "sectors": row.codes(
-            "sectors", valid=refs.sectors, reason=_("unknown sector code"), required=True
+            "sectors", valid=refs.sectors, reason=gettext_lazy("unknown sector code"), required=True
         ),
         "cooperation_modes": row.codes(
             "cooperation_modes",
             valid=refs.cooperation_modes,
-            reason=_("unknown cooperation mode"),
+            reason=gettext_lazy("unknown cooperation mode"),
             required=True,
         ),
     }
     if row.has("corridors"):
         m2m["corridors"] = row.codes(
-            "corridors", valid=refs.corridors, reason=_("unknown corridor code")
+            "corridors", valid=refs.corridors, reason=gettext_lazy("unknown corridor code")
         )
     if row.has("target_regions"):
         m2m["target_regions"], fields["target_countries"] = row.places("target_regions", refs=refs)
     if row.has("partner_ownership"):
         m2m["partner_ownership"] = row.codes(
-            "partner_ownership", valid=refs.ownership_types, reason=_("unknown ownership type")
+            "partner_ownership",
+            valid=refs.ownership_types,
+            reason=gettext_lazy("unknown ownership type"),
         )
 
     total = row.decimal("total_investment", required=True)
