@@ -477,3 +477,23 @@ def test_contract_changelists_offer_import_and_export(admin_client, model):
     content = admin_client.get(reverse(f"admin:{model}_changelist")).content.decode()
     assert f'href="{reverse(f"admin:{model}_import_file")}"' in content
     assert f'href="{reverse(f"admin:{model}_export")}' in content
+
+
+def test_project_changelist_does_not_query_per_row(admin_client, soe):
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(PROJECTS)
+        assert response.status_code == 200
+        return len(queries)
+
+    ProjectFactory(owner=soe, opportunity_list=OpportunityListFactory(), currency="USD")
+    few = page_queries()
+    for _ in range(6):
+        ProjectFactory(opportunity_list=OpportunityListFactory(), currency="EUR")
+    assert page_queries() == few
+
+
+def test_region_members_use_the_two_pane_country_picker(admin_client):
+    content = admin_client.get(reverse("admin:core_region_change", args=["ASEAN"])).content.decode()
+    assert 'class="selectfilter"' in content
+    assert '<option value="SG" selected>' in content
