@@ -5,7 +5,7 @@ enterprises and projects into records of codes (amounts converted to CNY with th
 table) and keeps the enterprise batch of a worker process in memory between tasks.
 
 The cached enterprise snapshot is keyed by (number of enterprises, newest `updated_at`,
-newest rate, a generation counter in the shared cache). `features_invalidate()` bumps
+the rates in force, a generation counter in the shared cache). `features_invalidate()` bumps
 the counter after commit whenever an enterprise profile or the rates change, so every
 worker rebuilds on its next task; the other parts of the key catch writes that bypass
 the services.
@@ -26,7 +26,7 @@ from django.db.models import Count, Max
 from django_countries import countries as all_countries
 
 from core import codes
-from core.models import ExchangeRate, NegativeListRule
+from core.models import NegativeListRule
 from core.money import UnknownCurrencyError, exchange_rates_latest, to_cny
 from enterprises.models import Enterprise
 from matchmaking import scoring
@@ -134,10 +134,9 @@ def enterprise_records(
     return records, texts
 
 
-def _snapshot_key() -> tuple:
+def _snapshot_key(rates: dict[str, Decimal]) -> tuple:
     agg = Enterprise.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
-    rate = ExchangeRate.objects.aggregate(last=Max("created_at"), n=Count("pk"))
-    return (agg["n"], agg["last"], rate["last"], rate["n"], cache.get(GENERATION_KEY, 0))
+    return (agg["n"], agg["last"], tuple(sorted(rates.items())), cache.get(GENERATION_KEY, 0))
 
 
 _lock = threading.Lock()
@@ -146,12 +145,12 @@ _snapshot: EnterpriseSnapshot | None = None
 
 def enterprise_snapshot(*, fresh: bool = False) -> EnterpriseSnapshot:
     """The enterprise batch, rebuilt only when something changed since the last call."""
-    global _snapshot
-    key = _snapshot_key()
+    global _snapshot  # a per-process memo of read-only data
+    rates = exchange_rates_latest()
+    key = _snapshot_key(rates)
     with _lock:
         if not fresh and _snapshot is not None and _snapshot.key == key:
             return _snapshot
-        rates = exchange_rates_latest()
         vocab = vocabulary()
         records, texts = enterprise_records(rates=rates)
         batch = scoring.enterprise_batch(records, texts, vocab=vocab)

@@ -42,6 +42,8 @@ _VECTORIZER = HashingVectorizer(
 
 
 def _counts(texts: Sequence[str]) -> sparse.csr_matrix:
+    if len(texts) == 0:
+        return sparse.csr_matrix((0, N_FEATURES), dtype=np.float32)
     m = _VECTORIZER.transform(list(texts)).tocsr()
     m.data = 1 + np.log(m.data)  # sublinear term frequency
     return m
