@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_countries.fields import Country
@@ -370,13 +371,22 @@ def _demo_enterprise_references() -> list[str]:
         return [row["reference"] for row in csv.DictReader(handle)]
 
 
-def _enterprises_verify() -> StepResult:
-    """Every demo enterprise is verified, so its members can act at once."""
+def _enterprises_verify(*, references: list[str], created: set[str]) -> StepResult:
+    """Every demo enterprise is verified, so its members can act at once.
+
+    Enterprises the import has just created (`created`) are marked verified in one UPDATE
+    without a signal of their own: the import already announced them in this transaction,
+    and the rescoring it enqueued runs after commit, when they are verified. A demo
+    enterprise that existed unverified goes through `enterprise_verify`, which announces it.
+    """
     step = StepResult(name=_("enterprise verifications"))
-    for enterprise in Enterprise.objects.filter(reference__in=_demo_enterprise_references()):
-        _count(
-            step, "updated" if enterprise_verify(enterprise=enterprise, by=None) else "unchanged"
-        )
+    now = timezone.now()
+    fresh = Enterprise.objects.filter(reference__in=created, is_verified=False)
+    step.updated += fresh.update(is_verified=True, verified_at=now, updated_at=now)
+    others = Enterprise.objects.filter(reference__in=references).exclude(reference__in=created)
+    for enterprise in others:
+        verified = enterprise_verify(enterprise=enterprise, by=None)
+        _count(step, "updated" if verified else "unchanged")
     return step
 
 
@@ -397,6 +407,9 @@ def _users_upsert() -> tuple[StepResult, list[UserRow]]:
     for demo in DEMO_USERS:
         user = user_model._default_manager.filter(username=demo.username).first()
         outcome = "unchanged"
+        note = ""
+        if user is not None and not user.check_password(DEMO_PASSWORD):
+            note = _("existing account, own password")
         if user is None:
             user = user_model(
                 username=demo.username,
@@ -425,7 +438,6 @@ def _users_upsert() -> tuple[StepResult, list[UserRow]]:
             enterprise = membership.enterprise
             enterprise_label = f"{enterprise.name} ({enterprise.reference})"
             role_label = f"{role_label} ({Membership.Role(membership.role).label})"
-        note = "" if user.check_password(DEMO_PASSWORD) else _("existing account, own password")
         _count(step, outcome)
         rows.append(
             UserRow(username=demo.username, role=role_label, enterprise=enterprise_label, note=note)
@@ -452,10 +464,14 @@ def demo_load() -> DemoLoadSummary:
 
     Raises DemoLoadError, writing nothing, if any demo file fails the contract import.
     """
+    demo_references = _demo_enterprise_references()
+    existing = set(
+        Enterprise.objects.filter(reference__in=demo_references).values_list("reference", flat=True)
+    )
     steps = [
         _imported(_("negative list rules"), negative_list_import(path=NEGATIVE_LIST_FILE)),
         _imported(_("enterprises"), enterprises_import(path=ENTERPRISES_FILE)),
-        _enterprises_verify(),
+        _enterprises_verify(references=demo_references, created=set(demo_references) - existing),
         # Parks and the list exist before the projects, so the import finds them by name.
         _parks_upsert(),
         _opportunity_list_upsert(),

@@ -13,6 +13,7 @@ from core.models import NegativeListRule
 from core.money import exchange_rates_latest, to_cny
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_for_user
+from enterprises.signals import enterprise_changed
 from projects.demo import loader
 from projects.models import OpportunityList, Park, Project, ProjectTransition
 
@@ -355,3 +356,25 @@ def test_an_existing_account_keeps_its_own_password_and_is_not_duplicated(client
     (admin_line,) = [line for line in output.splitlines() if line.startswith("  admin ")]
     assert admin_line.endswith("[existing account, own password]")
     assert "users: created 4, updated 0, unchanged 1" in output
+
+
+def test_a_demo_enterprise_unverified_since_is_verified_again_and_announced():
+    load_demo()
+    thai = Enterprise.objects.get(reference="ENT-0031")
+    Enterprise.objects.filter(pk=thai.pk).update(is_verified=False, verified_at=None)
+    announced: list[list[int]] = []
+
+    def receiver(sender, *, enterprise_ids, **kwargs):
+        announced.append(enterprise_ids)
+
+    enterprise_changed.connect(receiver, dispatch_uid="test_demo_reverify")
+    try:
+        output = load_demo()
+    finally:
+        enterprise_changed.disconnect(dispatch_uid="test_demo_reverify")
+
+    thai.refresh_from_db()
+    assert thai.is_verified
+    assert thai.verified_at is not None
+    assert announced == [[thai.pk]]
+    assert "enterprise verifications: created 0, updated 1, unchanged 66" in output
