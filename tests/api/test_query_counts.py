@@ -1,0 +1,80 @@
+"""Hot lists run a fixed number of queries, whatever the page size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core.models import Region
+from tests.api.world import match_create
+from tests.factories import EnterpriseFactory, ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _projects(owner, n: int) -> None:
+    for _ in range(n):
+        project = ProjectFactory(
+            owner=owner,
+            sectors=["logistics.rail", "logistics.warehousing"],
+            cooperation_modes=["joint_venture", "operation"],
+            corridors=["ilstc_rail", "ilstc_rail_sea"],
+        )
+        project.target_regions.set(Region.objects.filter(code__in=["ASEAN", "EUROPE"]))
+
+
+def _count(client, url: str, expected_results: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == expected_results
+    return len(queries)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner_staff"])
+def test_project_list_queries_do_not_grow_with_page_size(
+    api, soe, role_user, role, django_assert_num_queries
+):
+    client = api(role_user(role))
+    url = "/api/v1/projects/?page_size=50&sector=logistics&place=TH&q=project&min_amount=1"
+    _projects(soe, 1)
+    one = _count(client, url, 1)
+    _projects(soe, 49)
+
+    with django_assert_num_queries(one):
+        response = client.get(url)
+
+    assert len(response.json()["results"]) == 50
+
+
+def test_project_list_query_count_is_exact(api, soe, django_assert_num_queries):
+    _projects(soe, 50)
+
+    # validation: sector codes, place codes, rates (currency); filtering: rates, the sector
+    # family, the regions; then count + page + 5 prefetches (sectors, modes, corridors,
+    # regions, ownership). The page is 50 rows, each with two codes in four M2M fields.
+    with django_assert_num_queries(13):
+        api(None).get("/api/v1/projects/?page_size=50&sector=logistics&place=TH&min_amount=1")
+
+
+@pytest.mark.parametrize("side", ["candidates", "recommendations"])
+def test_match_list_queries_do_not_grow_with_page_size(
+    api, soe, soe_staff, foreign_enterprise, foreign_member, side, django_assert_num_queries
+):
+    first = ProjectFactory(owner=soe)
+    match_create(project=first, enterprise=foreign_enterprise)
+    if side == "candidates":
+        client, url = api(soe_staff), f"/api/v1/matches/?project={first.pk}&page_size=50"
+    else:
+        client, url = api(foreign_member), "/api/v1/matches/?page_size=50"
+    one = _count(client, url, 1)
+
+    for i in range(49):
+        if side == "candidates":
+            match_create(project=first, enterprise=EnterpriseFactory(), score=50 + i / 10)
+        else:
+            match_create(project=ProjectFactory(owner=soe), enterprise=foreign_enterprise)
+
+    with django_assert_num_queries(one):
+        response = client.get(url)
+
+    assert len(response.json()["results"]) == 50
