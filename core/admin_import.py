@@ -15,6 +15,7 @@ changelist, or a table of every problem (and nothing written).
 from __future__ import annotations
 
 import tempfile
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from core.imports import SUPPORTED_EXTENSIONS, ImportResult, importer_resolve
+from core.imports import SUPPORTED_EXTENSIONS, Columns, ImportResult, importer_resolve
 
 # Multipart framing around the file (boundaries, headers, the CSRF token) in bytes.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -67,6 +68,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
 
 class ContractImportForm(forms.Form):
     file = forms.FileField(
+        widget=forms.FileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)}),
         label=gettext_lazy("File"),
         help_text=gettext_lazy("A .csv or .xlsx file with the columns of the data contract."),
     )
@@ -99,6 +101,13 @@ def _form_from(
     if limiter.exceeded:
         return ContractImportForm(), too_large  # the handler dropped the file unstored
     return ContractImportForm(request.POST, files), ""
+
+
+def _importer_columns(dotted_path: str) -> Columns | None:
+    """The columns the import function's module declares (its COLUMNS), shown on the page."""
+    module_path = dotted_path.rpartition(".")[0]
+    columns = getattr(import_module(module_path), "COLUMNS", None) if module_path else None
+    return columns if isinstance(columns, Columns) else None
 
 
 def _upload_import(upload: UploadedFile, dotted_path: str) -> ImportResult:
@@ -174,6 +183,7 @@ class ContractImportMixin:
             "errors": errors,
             "refusal": refusal,
             "max_bytes": settings.IMPORT_MAX_BYTES,
+            "columns": _importer_columns(self.contract_importer),
             "has_view_permission": self.has_view_permission(request),  # type: ignore[attr-defined]
         }
         return TemplateResponse(request, self.contract_import_template, context)

@@ -35,6 +35,15 @@ def test_changelist_links_to_the_import_page_next_to_export(client, admin_user):
     assert 'class="export_link">Export</a>' in content
 
 
+def test_import_page_lists_the_contract_columns(client, admin_user):
+    client.force_login(admin_user)
+
+    content = client.get(IMPORT_PAGE).content.decode()
+
+    assert "<code>reference, name, ownership, country, sectors</code>" in content
+    assert 'accept=".csv,.xlsx"' in content
+
+
 def test_superuser_uploading_a_bad_file_sees_every_error_and_nothing_is_written(
     client, admin_user, tmp_path
 ):
