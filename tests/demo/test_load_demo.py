@@ -110,6 +110,8 @@ def test_list_has_36_projects_worth_just_over_70_billion_seeking_about_40_billio
     assert {p.owner.ownership_id for p in projects} == {"soe"}
     assert 8 <= len({p.owner_id for p in projects}) <= 10
     assert sum(p.status == Project.Status.PUBLISHED for p in projects) == 35
+    assert {p.deadline.year for p in projects} == {2026, 2027}
+    assert min(p.deadline for p in projects).isoformat() == "2026-12-31"
 
 
 def test_every_listed_project_has_an_import_transition_and_published_ones_a_publication_time():
