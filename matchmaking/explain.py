@@ -95,10 +95,10 @@ def reason_text(reason: Mapping, labels: Mapping[str, str]) -> str:
         ),
         "corridor_missing": lambda: _("Not on %(codes)s.") % {"codes": codes},
         "corridor_unstated": lambda: (
-            _("States no corridors; the project uses %(codes)s.") % {"codes": codes}
+            _("States no corridors (the project uses %(codes)s).") % {"codes": codes}
         ),
         "mode_unstated": lambda: (
-            _("States no cooperation modes; the project asks for %(codes)s.") % {"codes": codes}
+            _("States no cooperation modes (the project asks for %(codes)s).") % {"codes": codes}
         ),
         "region_hq": lambda: (
             _("Headquartered in %(country)s, where the project seeks partners.")

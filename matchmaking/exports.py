@@ -56,7 +56,7 @@ def write_csv(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
                 row["rank"],
                 f"{row['score']:.1f}",
                 "true" if row["eligible"] else "false",
-                "; ".join(row["reasons"]),
+                "; ".join(r.replace(";", ",") for r in row["reasons"]),
             ]
         )
         n += 1
