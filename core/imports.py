@@ -619,7 +619,9 @@ def records_sync(
 
     for name in m2m_names:
         through, source, target = _m2m_through(model, name)
-        replace: dict[int, set[Any]] = {obj.pk: plan.m2m[name] for obj, plan in to_create}
+        replace: dict[int, set[Any]] = {
+            obj.pk: plan.m2m[name] for obj, plan in to_create if name in plan.m2m
+        }
         replace.update(
             {obj.pk: plan.m2m[name] for obj, plan, m2m_diff in to_update if name in m2m_diff}
         )

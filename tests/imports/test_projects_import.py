@@ -225,3 +225,41 @@ def test_duplicate_reference_in_one_file_is_reported(tmp_path, owner):
         RowError(4, "reference", "ILSTC-2025-07", "repeated in the file (first in row 2)")
     ]
     assert Project.objects.count() == 0
+
+
+def test_xlsx_with_date_and_number_cells_imports(tmp_path, owner):
+    from datetime import datetime
+
+    from tests.imports.files import xlsx_write
+
+    header = ["reference", "title", "description", "owner", "sectors", "cooperation_modes"]
+    header += ["total_investment", "external_investment_sought", "deadline", "target_regions"]
+    path = xlsx_write(
+        tmp_path / "projects.xlsx",
+        header,
+        [
+            [
+                "ILSTC-2025-20",
+                "Overseas warehouse in Thailand",
+                "20,000 m² warehouse near Laem Chabang.",
+                "ENT-0002",
+                "logistics.warehousing",
+                "leasing;operation",
+                350000000,
+                120000000.25,
+                datetime(2026, 3, 31),  # noqa: DTZ001 (a spreadsheet date cell has no zone)
+                "TH",
+            ]
+        ],
+    )
+
+    result = projects_import(path=path)
+
+    assert result == ImportResult(created=1, updated=0, unchanged=0, errors=[])
+    project = Project.objects.get()
+    assert project.total_investment == Decimal("350000000.00")
+    assert project.external_investment_sought == Decimal("120000000.25")
+    assert project.deadline == date(2026, 3, 31)
+    assert [c.code for c in project.target_countries] == ["TH"]
+    assert codes(project.target_regions) == []
+    assert projects_import(path=path) == ImportResult(unchanged=1)
