@@ -170,8 +170,8 @@ def enterprise_update(
         setattr(locked, name, value)
     _validate(locked, m2m=m2m)
     changed = {name for name in scalars if getattr(locked, name) != before[name]}
-    if scalars:
-        locked.save(update_fields=[*sorted(scalars), "updated_at"])
+    if changed:
+        locked.save(update_fields=[*sorted(changed), "updated_at"])
     for name, objects in m2m.items():
         manager = getattr(locked, name)
         if set(manager.values_list("pk", flat=True)) != {obj.pk for obj in objects}:

@@ -202,13 +202,11 @@ def project_update(*, project: Project, by: AbstractBaseUser | None, **fields: A
     _validate(locked, m2m=m2m, creating=False)
     # Compared after full_clean(), which converts the values (strings to Decimal, dates ...).
     changed = {name for name in scalars if getattr(locked, name) != before[name]}
-    if scalars:
-        locked.save(update_fields=[*sorted(scalars), "updated_at"])
+    if changed:
+        locked.save(update_fields=[*sorted(changed), "updated_at"])
     for name, objects in m2m.items():
         manager = getattr(locked, name)
-        before = set(manager.values_list("pk", flat=True))
-        after = {obj.pk for obj in objects}
-        if before != after:
+        if set(manager.values_list("pk", flat=True)) != {obj.pk for obj in objects}:
             manager.set(objects)
             changed.add(name)
     if changed & MATCHING_FIELDS:

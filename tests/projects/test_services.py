@@ -155,12 +155,15 @@ def test_update_of_other_fields_or_to_the_same_values_sends_nothing(soe, soe_sta
     project = ProjectFactory(owner=soe, status="published", sectors=["logistics"])
 
     project_update(project=project, by=soe_staff, location_city="Chongqing")
+    project.refresh_from_db()
+    updated_at = project.updated_at
     project_update(
         project=project, by=soe_staff, total_investment=Decimal("1000000000"), sectors=["logistics"]
     )
 
     project.refresh_from_db()
     assert project.location_city == "Chongqing"
+    assert project.updated_at == updated_at  # nothing changed, nothing written
     assert changed_events == []
 
 
