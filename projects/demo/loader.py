@@ -272,10 +272,6 @@ class DemoLoadSummary:
     users: list[UserRow] = field(default_factory=list)
     password: str = DEMO_PASSWORD
 
-    @property
-    def changed(self) -> int:
-        return sum(step.created + step.updated for step in self.steps)
-
 
 class DemoLoadError(Exception):
     """A demo file did not pass the contract import; nothing was written."""
