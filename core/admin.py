@@ -112,8 +112,31 @@ class TopLevelSectorFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SectorForm(forms.ModelForm):
+    class Meta:
+        model = Sector
+        fields = ("code", "parent", "label_en", "label_zh", "sort_order")
+
+    def clean(self):
+        cleaned = super().clean()
+        code, parent = cleaned.get("code"), cleaned.get("parent")
+        if self.instance._state.adding and code:
+            if parent is not None and not code.startswith(f"{parent.code}."):
+                self.add_error(
+                    "code",
+                    _("A child sector's code is “%(parent)s.” followed by its own code.")
+                    % {"parent": parent.code},
+                )
+            elif parent is None and "." in code:
+                self.add_error("code", _("A top-level sector's code has no “.”; pick a parent."))
+            elif parent is not None and parent.parent_id is not None:
+                self.add_error("parent", _("Sectors have two levels: pick a top-level parent."))
+        return cleaned
+
+
 @admin.register(Sector)
 class SectorAdmin(ReferenceCodeAdmin):
+    form = SectorForm
     list_display = ("code", "label_en", "label_zh", "parent", "sort_order")
     list_filter = (TopLevelSectorFilter,)
     list_select_related = ("parent",)

@@ -134,3 +134,49 @@ def test_sector_parent_filter_lists_children_of_one_parent(admin_client):
     response = admin_client.get(reverse("admin:core_sector_changelist"), {"parent": "energy"})
     codes = [sector.code for sector in response.context["cl"].result_list]
     assert codes == ["energy.renewable", "energy.grid", "energy.storage"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "error"),
+    [
+        (
+            {"code": "logistics.drones", "parent": "energy"},
+            "code",
+            "A child sector's code is “energy.” followed by its own code.",
+        ),
+        (
+            {"code": "space.mining", "parent": ""},
+            "code",
+            "A top-level sector's code has no “.”; pick a parent.",
+        ),
+        (
+            {"code": "logistics.rail.freight", "parent": "logistics.rail"},
+            "parent",
+            "Sectors have two levels: pick a top-level parent.",
+        ),
+    ],
+)
+def test_new_sector_codes_follow_the_two_level_contract(admin_client, data, field, error):
+    count = Sector.objects.count()
+    response = admin_client.post(
+        reverse("admin:core_sector_add"),
+        {"label_en": "New", "label_zh": "新", "sort_order": "0", **data},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [error]
+    assert Sector.objects.count() == count
+
+
+def test_new_child_sector_is_added(admin_client):
+    response = admin_client.post(
+        reverse("admin:core_sector_add"),
+        {
+            "code": "logistics.drones",
+            "parent": "logistics",
+            "label_en": "Drone delivery",
+            "label_zh": "无人机配送",
+            "sort_order": "9",
+        },
+    )
+    assert response.status_code == 302
+    assert Sector.objects.get(code="logistics.drones").parent_id == "logistics"
