@@ -3,12 +3,15 @@
 import datetime as dt
 import threading
 import time
+import uuid
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.tasks import ping_task
 from projects import workflow
 from projects.models import Project, ProjectTransition
 from projects.services import (
@@ -383,3 +386,34 @@ def test_concurrent_transitions_are_serialised_by_the_row_lock(admin_user):
     project.refresh_from_db()
     assert project.status == "signed"
     assert list(project.transitions.values_list("to_status", flat=True)) == ["signed"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_beat_task_name_expires_overdue_projects_on_a_real_worker(celery_worker):
+    """What beat sends hourly (the task by name, through Redis) expires overdue projects."""
+    from config.celery import app
+    from tests.workers import wait_until
+
+    today = timezone.localdate()
+    overdue = ProjectFactory(status="negotiating", deadline=today - dt.timedelta(days=2))
+    current = ProjectFactory(status="published", deadline=today + dt.timedelta(days=2))
+
+    app.send_task("projects.expire_overdue")
+    wait_until(lambda: Project.objects.filter(pk=overdue.pk, status="expired").exists(), timeout=30)
+    # A doubled beat is harmless. The worker runs one task at a time, in order, so once
+    # the ping sent after it is answered, the second expiry has run too.
+    app.send_task("projects.expire_overdue")
+    token = uuid.uuid4().hex
+    ping_task.delay(token=token)
+    wait_until(lambda: cache.get(f"ping:{token}") is not None, timeout=30)
+
+    transition = ProjectTransition.objects.get(project=overdue)
+    assert (transition.from_status, transition.to_status, transition.by, transition.note) == (
+        "negotiating",
+        "expired",
+        None,
+        "Deadline passed",
+    )
+    current.refresh_from_db()
+    assert current.status == "published"
