@@ -23,10 +23,10 @@ class MatchingConfig(models.Model):
     notify_threshold = models.FloatField(_("notification score threshold"), default=60.0)
     min_score = models.FloatField(
         _("smallest score recommended to an enterprise"),
-        default=40.0,
+        default=60.0,
         help_text=_(
-            "An enterprise keeps its best projects among those scoring at least this much; "
-            "a project always keeps its best candidates."
+            "An enterprise is recommended its best eligible projects among those scoring at "
+            "least this much; a project always keeps its best candidates."
         ),
     )
     note = models.TextField(_("note"), blank=True)

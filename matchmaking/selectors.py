@@ -42,9 +42,15 @@ def match_list_for_project(*, project: Project) -> QuerySet[Match]:
 
 
 def match_list_for_enterprise(*, enterprise: Enterprise) -> QuerySet[Match]:
-    """Published projects recommended to the enterprise, eligible first, best first."""
+    """Published projects recommended to the enterprise (eligible pairs only), best first.
+
+    An ineligible pairing is shown to the project's owner with its reason, but a firm is
+    never pushed towards a project it may not legally join.
+    """
     return (
-        Match.objects.filter(enterprise=enterprise, project__status=Project.Status.PUBLISHED)
+        Match.objects.filter(
+            enterprise=enterprise, eligible=True, project__status=Project.Status.PUBLISHED
+        )
         .select_related("project")
         .order_by(*RANKING)
     )

@@ -4,7 +4,7 @@ Owns the `Match` table. Every rescore goes through `matches_rescore_projects` or
 `enterprise_rescore`; tasks and the `rescore` command only call these functions.
 
 What is stored: per project its K best candidates, per enterprise its K best projects
-among pairs scoring at least `min_score` (K and the floor from the configuration), plus
+among eligible pairs scoring at least `min_score` (K and the floor from the configuration), plus
 every pair a user acted on (viewed, dismissed, contacted), which is rescored but never
 deleted by a rescore. Rows are upserted on (project, enterprise) without touching
 `state`, so a dismissed match stays dismissed. Pairs that fell out of both top-K sets
@@ -309,7 +309,9 @@ def enterprise_rescore(
         score, status = full.score, full.status
         valid = status != scoring.STATUS_OWNER
         # The enterprise's side: its K best projects at or above the floor.
-        eligible_side = np.flatnonzero(valid & (score >= weights.min_score))
+        eligible_side = np.flatnonzero(
+            valid & (status == scoring.STATUS_ELIGIBLE) & (score >= weights.min_score)
+        )
         own = eligible_side[np.argsort(-score[eligible_side], kind="stable")[: weights.top_k]]
         # The projects' side: pairs that beat a project's current K-th stored candidate.
         kth = _kth_scores([int(i) for i in pb.ids], weights.top_k)
@@ -356,7 +358,7 @@ def matches_prune(
         qs = qs.filter(project_id__in=project_ids)
     if enterprise_ids is not None:
         qs = qs.filter(enterprise_id__in=enterprise_ids)
-    rows = list(qs.values_list("pk", "project_id", "enterprise_id", "score", "state"))
+    rows = list(qs.values_list("pk", "project_id", "enterprise_id", "score", "state", "eligible"))
     if not rows:
         return 0
     pk = np.array([r[0] for r in rows], dtype=np.int64)
@@ -364,6 +366,7 @@ def matches_prune(
     ent = np.array([r[2] for r in rows], dtype=np.int64)
     score = np.array([r[3] for r in rows], dtype=np.float64)
     new = np.array([r[4] == Match.State.NEW for r in rows], dtype=bool)
+    eligible = np.array([r[5] for r in rows], dtype=bool)
 
     def ranks(group: np.ndarray) -> np.ndarray:
         order = np.lexsort((pk, -score, group))
@@ -374,7 +377,10 @@ def matches_prune(
         out[order] = np.arange(len(g)) - run + 1
         return out
 
-    doomed = new & (ranks(proj) > k) & ((ranks(ent) > k) | (score < floor))
+    # The enterprise side counts only eligible pairs at or above the floor, as `rank` does.
+    side = eligible & (score >= floor)
+    ent_rank = ranks(np.where(side, ent, -1 - ent))
+    doomed = new & (ranks(proj) > k) & (~side | (ent_rank > k))
     ids = pk[doomed].tolist()
     with transaction.atomic():
         for lo in range(0, len(ids), DELETE_BATCH_SIZE):

@@ -77,8 +77,9 @@ class Weights:
     mode: float = 0.10
     ownership: float = 0.05
     top_k: int = 50
-    # An enterprise is recommended a project (kept on its side) only from this score.
-    min_score: float = 40.0
+    # An enterprise is recommended a project (kept on its side) only from this score, and
+    # only when the pair is eligible.
+    min_score: float = 60.0
 
     def normalised(self) -> dict[str, float]:
         values = {c: max(float(getattr(self, c)), 0.0) for c in COMPONENTS}
@@ -366,7 +367,7 @@ def rank(
     """Select the pairs worth storing, scoring chunks of projects against all enterprises.
 
     Per project: its K best enterprises by score (eligible or not; the owner never).
-    Per enterprise: its K best projects among pairs scoring at least `min_score`, merged
+    Per enterprise: its K best projects among eligible pairs scoring at least `min_score`, merged
     across chunks in an E x K buffer, so memory is O(chunk x E + E x K).
     `keep` adds explicit pairs (e.g. ones users acted on) whatever their rank.
     """
@@ -392,7 +393,7 @@ def rank(
         p_parts.append(rows[ok])
         e_parts.append(idx[ok])
         # Enterprise side: merge this chunk into the running K best per enterprise.
-        cand = np.where(score >= floor, score, np.float32(-1))
+        cand = np.where((score >= floor) & (status == STATUS_ELIGIBLE), score, np.float32(-1))
         improve = np.flatnonzero(cand.max(axis=0) > best_s.min(axis=1))
         if improve.size:
             merged_s = np.hstack([best_s[improve], cand[:, improve].T])

@@ -427,7 +427,7 @@ def test_rank_keeps_each_projects_and_each_enterprises_best_k():
     got = set(zip(selection.project_rows.tolist(), selection.enterprise_rows.tolist(), strict=True))
     # Ties may be broken either way: compare with the K-th best score of each side.
     project_kth = np.sort(score, axis=1)[:, -3]
-    masked = np.where(score >= 30, score, -1)
+    masked = np.where((score >= 30) & (status == STATUS_ELIGIBLE), score, -1)
     enterprise_kth = np.maximum(np.sort(masked, axis=0)[-3, :], 30)
     must = {(i, j) for i, j in zip(*np.nonzero(score > project_kth[:, None]), strict=True)}
     must |= {(i, j) for i, j in zip(*np.nonzero(masked > enterprise_kth[None, :]), strict=True)}

@@ -165,6 +165,9 @@ def test_ineligible_pairs_are_stored_with_the_reason_and_ranked_after_eligible_o
         "side": "rule",
         "params": {"sector": "logistics"},
     }
+    # the firm is never pushed towards a project it may not join
+    assert list(match_list_for_enterprise(enterprise=foreign)) == []
+    assert [m.project_id for m in match_list_for_enterprise(enterprise=domestic)] == [warehouse.pk]
 
 
 def test_chinese_control_with_only_control_modes_is_flagged(soe):
