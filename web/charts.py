@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 Number = int | float | Decimal
 PALETTE = ("#0b5c8c", "#e08a00", "#1c7c43", "#8c2d7a", "#c8102e", "#4f6d7a")
-LABEL_WIDTH = 220
+LABEL_WIDTH = 250
 BAR_HEIGHT = 22
 BAR_GAP = 10
 VALUE_WIDTH = 150

@@ -6,7 +6,6 @@ Pure formatting over core.money; the rates are read once per request by the view
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -36,16 +35,18 @@ def compact_amount(amount: Decimal | None) -> str:
     value = Decimal(amount)
     language = get_language() or "en"
     if language.startswith("zh"):
+        # Chinese counts in 万 (10^4) and 亿 (10^8): a number format of the language, like
+        # Django's formats.py, so it is written here rather than translated from English.
         if abs(value) >= Decimal(10) ** 8:
-            return _("%(value)s hundred million") % {"value": _short(value / Decimal(10) ** 8)}
+            return f"{_short(value / Decimal(10) ** 8)} 亿"
         if abs(value) >= Decimal(10) ** 4:
-            return _("%(value)s ten thousand") % {"value": _short(value / Decimal(10) ** 4)}
-        return intcomma(int(value))
+            return f"{_short(value / Decimal(10) ** 4)} 万"
+        return f"{int(value):,}"
     if abs(value) >= Decimal(10) ** 9:
         return _("%(value)s billion") % {"value": _short(value / Decimal(10) ** 9)}
     if abs(value) >= Decimal(10) ** 6:
         return _("%(value)s million") % {"value": _short(value / Decimal(10) ** 6)}
-    return intcomma(int(value))
+    return f"{int(value):,}"
 
 
 def _short(value: Decimal) -> str:

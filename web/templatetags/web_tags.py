@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import QueryDict
 
 from core.models import localized
@@ -33,10 +32,10 @@ def money(context, amount, currency="CNY"):
 
 @register.filter
 def exact_amount(amount):
-    """The amount with thousands separators and no decimals: 4,200,000,000."""
+    """The amount with comma thousands separators (as both languages write them): 4,200,000,000."""
     if amount is None:
         return ""
-    return intcomma(int(Decimal(amount)))
+    return f"{int(Decimal(amount)):,}"
 
 
 @register.simple_tag(takes_context=True)
@@ -55,9 +54,8 @@ def query_with(context, **changes):
 
 @register.filter
 def field_type(bound_field) -> str:
-    """The widget's input type, for CSS classes ("checkbox", "select", "text" ...)."""
-    widget = bound_field.field.widget
-    return getattr(widget, "input_type", None) or widget.__class__.__name__.lower()
+    """The widget's class name in lower case ("checkboxselectmultiple", "select" ...)."""
+    return bound_field.field.widget.__class__.__name__.lower()
 
 
 @register.filter

@@ -63,12 +63,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ),
             funnel_chart=charts.funnel_chart(
                 chart_id="chart-funnel", title=_("Pipeline funnel"), stages=data.funnel
-            ),
+            )
+            if data.interests_by_country
+            else None,
             country_chart=charts.bar_chart(
                 chart_id="chart-countries",
                 title=_("Interests by partner country"),
                 items=data.interests_by_country,
                 colour=charts.PALETTE[2],
-            ),
+            )
+            if data.interests_by_country
+            else None,
         )
     return render(request, "web/dashboard.html", context)
