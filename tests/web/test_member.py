@@ -16,6 +16,7 @@ def test_recommendations_show_score_reasons_and_eligibility_warning(
     client, foreign_member, foreign_enterprise
 ):
     good = ProjectFactory(title="Thai warehouse")
+    minority = ProjectFactory(title="Port terminal")
     barred = ProjectFactory(title="Port concession")
     match_make(
         project=good,
@@ -26,6 +27,18 @@ def test_recommendations_show_score_reasons_and_eligibility_warning(
                 "code": "sector_same",
                 "side": "project",
                 "params": {"codes": ["logistics.warehousing"]},
+            },
+        ],
+    )
+    match_make(
+        project=minority,
+        enterprise=foreign_enterprise,
+        score=75.0,
+        reasons=[
+            {
+                "code": "negative_list_minority",
+                "side": "rule",
+                "params": {"sector": "infrastructure.port", "modes": ["debt_financing"]},
             },
         ],
     )
@@ -49,17 +62,50 @@ def test_recommendations_show_score_reasons_and_eligibility_warning(
     response = client.get(reverse("web:recommendations"))
 
     items = response.context["items"]
-    assert [i["match"].project.title for i in items] == ["Thai warehouse", "Port concession"]
+    # A firm is never shown a project it may not legally join.
+    assert [i["match"].project.title for i in items] == ["Thai warehouse", "Port terminal"]
     assert items[0]["explained"].warnings == []
     assert items[1]["explained"].reasons == []
     assert items[1]["explained"].warnings == [
-        "Ineligible: the negative list closes Ports to foreign investors and the project is in "
-        "China."
+        "Eligible only as a minority partner (Ports requires Chinese control), through "
+        "Debt financing."
     ]
     content = response.content.decode()
     assert ">91<" in content
     assert items[0]["explained"].reasons[0] in content
-    assert 'class="warning">Ineligible: the negative list closes Ports' in content
+    assert 'class="warning">Eligible only as a minority partner (Ports' in content
+
+
+def test_owner_sees_an_ineligible_candidate_with_its_reason(
+    client, soe, soe_staff, foreign_enterprise
+):
+    project = ProjectFactory(owner=soe, title="Port concession")
+    match_make(
+        project=project,
+        enterprise=foreign_enterprise,
+        score=70.0,
+        eligible=False,
+        reason="negative_list_prohibited",
+        reasons=[
+            {
+                "code": "negative_list_prohibited",
+                "side": "rule",
+                "params": {"sector": "infrastructure.port"},
+            },
+        ],
+    )
+    client.force_login(soe_staff)
+
+    response = client.get(reverse("web:project_pipeline", args=[project.reference]))
+
+    [candidate] = response.context["candidates"]
+    assert candidate.explained.warnings == [
+        "Ineligible: the negative list closes Ports to foreign investors and the project is in "
+        "China."
+    ]
+    content = response.content.decode()
+    assert "Ineligible: the negative list closes Ports" in content
+    assert reverse("web:match_invite", args=[candidate.match.pk]) not in content
 
 
 def test_dismissed_recommendation_disappears(client, foreign_member, foreign_enterprise):
