@@ -289,7 +289,8 @@ def delivery_message(*, delivery: Delivery) -> EmailMultiAlternatives:
         kind = ""
         template = "notifications/email/digest"
     unsubscribe_url = _unsubscribe_url(user_id=recipient.pk, kind=kind)
-    with translation.override(user_language(user_id=recipient.pk)):
+    preferences = getattr(recipient, "notification_settings", None)
+    with translation.override(preferences.language if preferences else "en"):
         entries = [
             {"title": notification_title(n), "detail": notification_detail(n), "at": n.created_at}
             for n in items
@@ -340,7 +341,7 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "notification")
+            .select_related("recipient__notification_settings", "notification")
             .filter(pk=delivery_id)
             .first()
         )

@@ -42,6 +42,21 @@ NOTIFICATION_EXAMPLE = {
     "read": False,
 }
 
+_SEARCH_EXAMPLE = {
+    "id": 2,
+    "name": "Cold chain, ASEAN",
+    "filters": {"sector": ["logistics.cold_chain"], "place": ["ASEAN"]},
+    "is_active": True,
+    "created_at": "2025-07-01T09:00:00+08:00",
+}
+_FOLLOW_EXAMPLE = {
+    "id": 9,
+    "project": 3,
+    "project_reference": "ILSTC-2025-03",
+    "project_title": "Overseas warehouse in Thailand",
+    "created_at": "2025-07-01T09:00:00+08:00",
+}
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -52,6 +67,7 @@ NOTIFICATION_EXAMPLE = {
     retrieve=extend_schema(
         summary="One of your notifications",
         responses={200: NotificationSerializer, **error_responses(401, 404)},
+        examples=[OpenApiExample("notification", value=NOTIFICATION_EXAMPLE, response_only=True)],
     ),
 )
 class NotificationViewSet(
@@ -167,6 +183,7 @@ class PreferencesView(ApiViewMixin, APIView):
     list=extend_schema(
         summary="Your saved searches",
         responses={200: SavedSearchSerializer(many=True), **error_responses(401)},
+        examples=[OpenApiExample("saved search", value=_SEARCH_EXAMPLE, response_only=True)],
     ),
     create=extend_schema(
         summary="Save the project browser's filters; new projects that fit notify you",
@@ -180,7 +197,8 @@ class PreferencesView(ApiViewMixin, APIView):
                     "filters": {"sector": ["logistics.cold_chain"], "place": ["ASEAN"]},
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample("saved", value=_SEARCH_EXAMPLE, response_only=True),
         ],
     ),
 )
@@ -226,12 +244,16 @@ def _as_query(filters: dict):
     list=extend_schema(
         summary="Projects your enterprise follows",
         responses={200: FollowSerializer(many=True), **error_responses(401, 403)},
+        examples=[OpenApiExample("follow", value=_FOLLOW_EXAMPLE, response_only=True)],
     ),
     create=extend_schema(
         summary="Follow a project (its changes and deadline notify your enterprise)",
         request=FollowSerializer,
         responses={201: FollowSerializer, **error_responses(400, 401, 403)},
-        examples=[OpenApiExample("follow", value={"project": 3}, request_only=True)],
+        examples=[
+            OpenApiExample("follow", value={"project": 3}, request_only=True),
+            OpenApiExample("followed", value=_FOLLOW_EXAMPLE, response_only=True),
+        ],
     ),
     destroy=extend_schema(
         summary="Stop following", responses={204: None, **error_responses(401, 403, 404)}
