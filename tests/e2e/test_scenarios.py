@@ -23,13 +23,15 @@ def test_visitor_filters_to_thailand_warehousing_and_opens_the_warehouse(page, d
     page.goto(f"{page.base_url}/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Opportunities").click()
     page.get_by_label("Sector", exact=True).select_option("logistics.warehousing")
-    page.get_by_label("Region or country").select_option("TH")
+    page.get_by_label("Partners sought in").select_option("TH")
     page.get_by_role("button", name="Apply filters").click()
 
     expect(page).to_have_url(re.compile(r"sector=logistics\.warehousing.*place=TH"))
     results = page.locator(".project-card h3 a")
-    expect(results).to_have_count(5)
-    expect(page.get_by_role("heading", name="5 opportunities")).to_be_visible()
+    # Warehousing projects seeking partners in Thailand, in ASEAN, or anywhere.
+    expect(results).to_have_count(7)
+    expect(page.get_by_role("heading", name="7 opportunities")).to_be_visible()
+    expect(results.filter(has_text=WAREHOUSE_TITLE)).to_have_count(1)
     screenshot(page, "01-opportunities-thailand-warehousing")
 
     page.get_by_role("link", name=WAREHOUSE_TITLE).click()

@@ -57,15 +57,23 @@ def test_home_shows_each_list_with_its_public_totals(client):
 
 
 def test_browser_filters_by_sector_family_and_place(client):
-    ProjectFactory(title="Thai warehouse", sectors=["logistics.warehousing"], location_country="TH")
-    ProjectFactory(title="Chongqing warehouse", sectors=["logistics.warehousing"])
     ProjectFactory(
-        title="Thai car plant", sectors=["manufacturing.automotive"], location_country="TH"
+        title="Thai warehouse", sectors=["logistics.warehousing"], target_countries=["TH"]
+    )
+    ProjectFactory(
+        title="Warehouse for Europe", sectors=["logistics.warehousing"], target_countries=["DE"]
+    )
+    ProjectFactory(title="Warehouse open to all", sectors=["logistics.warehousing"])
+    ProjectFactory(
+        title="Thai car plant", sectors=["manufacturing.automotive"], target_countries=["TH"]
     )
 
-    response = client.get(reverse("web:project_list"), {"sector": "logistics", "place": "TH"})
+    response = client.get(
+        reverse("web:project_list"), {"sector": "logistics", "place": "TH", "ordering": "title"}
+    )
 
-    assert titles(response) == ["Thai warehouse"]
+    # A parent sector covers its children; a project seeking partners anywhere is included.
+    assert titles(response) == ["Thai warehouse", "Warehouse open to all"]
 
 
 def test_browser_place_region_matches_targeted_region_and_member_countries(client):
@@ -75,8 +83,8 @@ def test_browser_place_region_matches_targeted_region_and_member_countries(clien
     ProjectFactory(title="Seeks Malaysian partners", target_countries=["MY"])
     ProjectFactory(title="Seeks German partners", target_countries=["DE"])
 
-    by_region = client.get(reverse("web:project_list"), {"place": "ASEAN", "sort": "title"})
-    by_country = client.get(reverse("web:project_list"), {"place": "VN", "sort": "title"})
+    by_region = client.get(reverse("web:project_list"), {"place": "ASEAN", "ordering": "title"})
+    by_country = client.get(reverse("web:project_list"), {"place": "VN", "ordering": "title"})
 
     assert titles(by_region) == ["Seeks ASEAN partners", "Seeks Malaysian partners"]
     assert titles(by_country) == ["Seeks ASEAN partners"]
@@ -87,18 +95,32 @@ def test_browser_amount_range_is_compared_in_cny(client):
     ProjectFactory(
         title="Priced in USD",
         currency="USD",
-        total_investment=Decimal("20000000"),
+        total_investment=Decimal("20000000"),  # 140 m CNY
         external_investment_sought=Decimal("10000000"),
-    )  # 70 m CNY sought
+    )
     ProjectFactory(
         title="Priced in CNY",
         total_investment=Decimal("50000000"),
         external_investment_sought=Decimal("50000000"),
     )
 
-    response = client.get(reverse("web:project_list"), {"min_amount": "9000000", "currency": "USD"})
+    response = client.get(
+        reverse("web:project_list"), {"min_amount": "19000000", "currency": "USD"}
+    )
 
     assert titles(response) == ["Priced in USD"]
+
+
+def test_browser_shows_a_bad_filter_beside_its_field_and_no_results(client):
+    ProjectFactory(title="Anything")
+
+    response = client.get(reverse("web:project_list"), {"min_amount": "9", "max_amount": "1"})
+
+    assert titles(response) == []
+    assert response.context["filter"].form.errors["min_amount"] == [
+        "The minimum is above the maximum."
+    ]
+    assert "The minimum is above the maximum." in response.content.decode()
 
 
 def test_browser_full_text_needs_every_word_and_hides_drafts(client):
@@ -116,19 +138,22 @@ def test_browser_pagination_keeps_the_filters_in_its_links(client):
         ProjectFactory(title=f"Rail {n:02d}", sectors=["logistics.rail"])
 
     response = client.get(
-        reverse("web:project_list"), {"sector": "logistics.rail", "sort": "title"}
+        reverse("web:project_list"), {"sector": "logistics.rail", "ordering": "title"}
     )
 
     assert len(titles(response)) == 12
     assert response.context["paginator"].count == 14
-    assert 'href="?sector=logistics.rail&amp;sort=title&amp;page=2"' in response.content.decode()
+    assert 'href="?sector=logistics.rail&amp;ordering=title&amp;page=2"' in (
+        response.content.decode()
+    )
     second = client.get(
-        reverse("web:project_list"), {"sector": "logistics.rail", "sort": "title", "page": 2}
+        reverse("web:project_list"),
+        {"sector": "logistics.rail", "ordering": "title", "page": 2},
     )
     assert titles(second) == ["Rail 12", "Rail 13"]
 
 
-def test_browser_sorts_by_largest_sought_amount(client):
+def test_browser_sorts_by_largest_investment(client):
     ProjectFactory(
         title="Small", total_investment=Decimal("10"), external_investment_sought=Decimal("10")
     )
@@ -136,9 +161,19 @@ def test_browser_sorts_by_largest_sought_amount(client):
         title="Large", total_investment=Decimal("900"), external_investment_sought=Decimal("900")
     )
 
-    response = client.get(reverse("web:project_list"), {"sort": "investment_desc"})
+    response = client.get(reverse("web:project_list"), {"ordering": "-amount"})
 
     assert titles(response) == ["Large", "Small"]
+
+
+def test_browser_page_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    for n in range(12):
+        ProjectFactory(title=f"Project {n}", corridors=["air_cargo"], park=ParkFactory())
+
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("web:project_list"))
+
+    assert len(titles(response)) == 12
 
 
 def test_project_page_shows_amounts_in_cny_and_the_chosen_currency(client):

@@ -41,13 +41,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def project_list(request: HttpRequest) -> HttpResponse:
-    rates = request_rates(request)
     data = request.GET.copy()
     data.setdefault("currency", viewer_currency(request))
-    data.setdefault("sort", "newest")
-    visible = project_list_visible_to(user=None)
-    filterset = ProjectBrowserFilter(data, queryset=visible, rates=dict(rates))
-    paginator = Paginator(_project_cards(filterset.qs), PAGE_SIZE)
+    filterset = ProjectBrowserFilter(data, queryset=project_list_visible_to(user=None))
+    projects = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    paginator = Paginator(_project_cards(projects), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
