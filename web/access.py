@@ -70,6 +70,7 @@ def role_required(check):
     return decorator
 
 
+login_required_web = role_required(lambda v: v.is_authenticated)
 member_required = role_required(lambda v: v.is_member)
 soe_staff_required = role_required(lambda v: v.is_soe_staff)
 dashboard_required = role_required(lambda v: v.sees_dashboard)

@@ -41,6 +41,8 @@ urlpatterns = [
     path(
         "opportunities/<str:reference>/interest/", member.interest_express, name="interest_express"
     ),
+    path("opportunities/<str:reference>/follow/", member.project_follow, name="project_follow"),
+    path("searches/save/", member.search_save, name="search_save"),
     path("interests/<int:pk>/", member.interest_detail, name="interest_detail"),
     path("interests/<int:pk>/move/", member.interest_move, name="interest_move"),
     path("me/notifications/", member.notifications, name="notifications"),

@@ -293,3 +293,66 @@ def test_soe_staff_have_no_recommendations_page(client, soe_staff):
     client.force_login(soe_staff)
 
     assert client.get(reverse("web:recommendations")).status_code == 403
+
+
+def test_saving_the_browser_search_keeps_its_filters(client, foreign_member):
+    from notifications.models import SavedSearch
+
+    client.force_login(foreign_member)
+
+    response = client.post(
+        reverse("web:search_save"),
+        {
+            "name": "Thai warehousing",
+            "query": "sector=logistics.warehousing&place=TH&ordering=title&page=2",
+        },
+    )
+
+    assert response.url == (
+        reverse("web:project_list") + "?sector=logistics.warehousing&place=TH&ordering=title&page=2"
+    )
+    search = SavedSearch.objects.get(user=foreign_member)
+    assert (search.name, search.filters) == (
+        "Thai warehousing",
+        {"sector": "logistics.warehousing", "place": "TH"},
+    )
+    page = client.get(reverse("web:preferences"))
+    assert "Thai warehousing" in page.content.decode()
+
+
+def test_a_search_needs_a_name_and_visitors_cannot_save(client, foreign_member):
+    from notifications.models import SavedSearch
+
+    assert client.post(reverse("web:search_save"), {"name": "x"}).status_code == 302
+    client.force_login(foreign_member)
+    client.post(reverse("web:search_save"), {"name": " ", "query": "sector=logistics"})
+
+    assert not SavedSearch.objects.exists()
+
+
+def test_follow_and_unfollow_a_project(client, foreign_member, foreign_enterprise):
+    from notifications.models import Follow
+
+    project = ProjectFactory(title="Rail hub")
+    client.force_login(foreign_member)
+    url = reverse("web:project_follow", args=[project.reference])
+
+    client.post(url, {"follow": "1"})
+    following = client.get(reverse("web:project_detail", args=[project.reference]))
+    assert Follow.objects.filter(enterprise=foreign_enterprise, project=project).exists()
+    assert "Stop following" in following.content.decode()
+
+    client.post(url, {"follow": "0"})
+    assert not Follow.objects.exists()
+
+
+def test_navigation_shows_the_unread_count(client, foreign_member):
+    Notification.objects.create(recipient=foreign_member, kind="match", key="a")
+    Notification.objects.create(recipient=foreign_member, kind="match", key="b")
+    client.force_login(foreign_member)
+
+    response = client.get(reverse("web:home"))
+
+    assert '<span class="nav-count"><span class="visually-hidden">(</span>2<' in (
+        response.content.decode()
+    )

@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,21 +19,24 @@ from enterprises.services import enterprise_update
 from matchmaking.models import Match
 from matchmaking.selectors import match_list_for_enterprise
 from matchmaking.services import match_mark
-from notifications.models import Frequency, Kind
+from notifications.models import Follow, Frequency, Kind, SavedSearch
 from notifications.selectors import (
     notification_list_for_user,
     notification_render,
     preference_map_for_user,
 )
 from notifications.services import (
+    follow_create,
+    follow_delete,
     notification_settings_set,
     notifications_mark_read,
     preference_set,
+    saved_search_create,
     user_language,
 )
 from projects.models import Project
 from projects.selectors import project_list_visible_to
-from web.access import enterprise_required, member_required, viewer_of
+from web.access import enterprise_required, login_required_web, member_required, viewer_of
 from web.explain import match_explain, matches_explain
 from web.forms import InterestForm, InterestMoveForm, ProfileForm, apply_service_errors
 from web.views.pipeline import board_columns
@@ -53,6 +57,7 @@ def project_member_actions(request: HttpRequest, project: Project) -> dict:
         and project.owner_id != enterprise.pk,
         "form": InterestForm(project=project),
         "match": match,
+        "following": Follow.objects.filter(enterprise=enterprise, project=project).exists(),
         "explained": match_explain(match) if match else None,
     }
 
@@ -276,5 +281,55 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "frequencies": Frequency.choices,
             "language": user_language(user_id=request.user.pk),
+            "searches": SavedSearch.objects.filter(user=request.user).order_by("name"),
         },
     )
+
+
+# Browser parameters that only shape the page, not which projects fit a saved search.
+PAGE_ONLY_PARAMETERS = frozenset({"ordering", "page"})
+
+
+@require_POST
+@login_required_web
+def search_save(request: HttpRequest) -> HttpResponse:
+    """Save the opportunity browser's current filters; new fitting projects are notified."""
+    query = QueryDict(request.POST.get("query", ""))
+    filters: dict[str, object] = {}
+    for key in query:
+        if key in PAGE_ONLY_PARAMETERS:
+            continue
+        values = [value for value in query.getlist(key) if value]
+        if values:
+            filters[key] = values if len(values) > 1 else values[0]
+    name = (request.POST.get("name") or "").strip()[:120]
+    browser = f"{reverse('web:project_list')}?{query.urlencode()}"
+    if not name:
+        messages.error(request, _("Give the search a name."))
+        return redirect(browser)
+    try:
+        saved_search_create(user=request.user, name=name, filters=filters)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Search “%(name)s” saved: you will be notified of new projects that fit it.")
+            % {"name": name},
+        )
+    return redirect(browser)
+
+
+@require_POST
+@enterprise_required
+def project_follow(request: HttpRequest, reference: str) -> HttpResponse:
+    """Follow (or stop following) a project: hear when it changes or nears its deadline."""
+    project = get_object_or_404(project_list_visible_to(user=request.user), reference=reference)
+    enterprise = viewer_of(request).enterprise
+    if request.POST.get("follow") == "0":
+        follow_delete(enterprise=enterprise, project=project)
+        messages.success(request, _("You no longer follow this project."))
+    else:
+        follow_create(enterprise=enterprise, project=project, by=request.user)
+        messages.success(request, _("You follow this project: you will hear when it changes."))
+    return redirect("web:project_detail", reference=project.reference)
