@@ -14,6 +14,7 @@ leaves `published`, its untouched matches are deleted and acted-on ones kept as 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -22,19 +23,20 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from matchmaking import scoring
 from matchmaking.features import (
+    LOAD_BATCH_SIZE,
     EnterpriseSnapshot,
     enterprise_records,
     enterprise_snapshot,
     project_records,
 )
 from matchmaking.models import Match, MatchingConfig
-from matchmaking.scoring.text import shared_terms
+from matchmaking.scoring.text import analyse, rank_terms
 from matchmaking.selectors import matching_config_current, matching_weights
 from matchmaking.signals import matches_stored
 from projects.models import Project
@@ -44,7 +46,9 @@ logger = logging.getLogger(__name__)
 # Projects per `matchmaking.rescore_chunk` task of a full rescore. Memory of a chunk is
 # the enterprise snapshot plus engine.RANK_CHUNK x E floats, whatever the chunk size.
 RESCORE_CHUNK_SIZE = 250
-# Rows per INSERT ... ON CONFLICT statement and per DELETE.
+# Pairs explained and upserted at once: bounds the memory of a rescore whatever its size.
+STORE_BATCH_SIZE = 20_000
+# Rows per INSERT ... ON CONFLICT statement (non-PostgreSQL path) and per DELETE.
 UPSERT_BATCH_SIZE = 2_000
 DELETE_BATCH_SIZE = 5_000
 RUN_KEY = "matchmaking:rescore-run:{run_id}"
@@ -83,90 +87,138 @@ class RescoreSummary:
             self.timings[key] = self.timings.get(key, 0.0) + value
 
 
-def _components_json(scores: scoring.PairScores, i: int) -> dict[str, dict[str, float]]:
-    return {
+def _components_rows(scores: scoring.PairScores) -> list[dict[str, dict[str, float]]]:
+    """Per pair: {component: {project, enterprise, fit, points}}, rounded, built column-wise."""
+    columns = {
         name: {
-            "project": round(float(parts["project"][i]), 3),
-            "enterprise": round(float(parts["enterprise"][i]), 3),
-            "fit": round(float(parts["fit"][i]), 3),
-            "points": round(float(parts["points"][i]), 2),
+            side: np.round(parts[side].astype(np.float64), 2 if side == "points" else 3).tolist()
+            for side in ("project", "enterprise", "fit", "points")
         }
         for name, parts in scores.components.items()
     }
+    return [
+        {
+            name: {
+                "project": c["project"][i],
+                "enterprise": c["enterprise"][i],
+                "fit": c["fit"][i],
+                "points": c["points"][i],
+            }
+            for name, c in columns.items()
+        }
+        for i in range(len(scores.score))
+    ]
+
+
+def _without_owner(scores: scoring.PairScores) -> scoring.PairScores:
+    keep = scores.status != scoring.STATUS_OWNER
+    if keep.all():
+        return scores
+    idx = np.flatnonzero(keep)
+    return scoring.PairScores(
+        scores.project_rows[idx],
+        scores.enterprise_rows[idx],
+        scores.score[idx],
+        scores.status[idx],
+        {n: {s: v[idx] for s, v in c.items()} for n, c in scores.components.items()},
+    )
+
+
+class _Tokens:
+    """Token sets of texts, computed once per text (the evidence of a text match)."""
+
+    def __init__(self, texts, index) -> None:
+        self.texts, self.index, self.cache = texts, index, {}
+
+    def __getitem__(self, row: int) -> frozenset[str]:
+        tokens = self.cache.get(row)
+        if tokens is None:
+            tokens = self.cache[row] = frozenset(analyse(self.texts[row]))
+        return tokens
 
 
 def _terms(
     scores: scoring.PairScores,
     pb: scoring.ProjectBatch,
-    snap: EnterpriseSnapshot,
-    project_texts: list[str],
     eb: scoring.EnterpriseBatch,
-    enterprise_texts: list[str] | tuple[str, ...],
+    p_tokens: _Tokens,
+    e_tokens: _Tokens,
 ) -> dict[tuple[int, int], list[str]]:
     out = {}
     fit = scores.components["text"]["fit"]
-    for i in np.flatnonzero(fit >= scoring.reasons.TEXT_REASON_MIN_FIT):
+    for i in np.flatnonzero(fit >= scoring.reasons.TEXT_REASON_MIN_FIT).tolist():
         pr, er = int(scores.project_rows[i]), int(scores.enterprise_rows[i])
-        out[(int(pb.ids[pr]), int(eb.ids[er]))] = shared_terms(
-            project_texts[pr], enterprise_texts[er], index=eb.text_index
-        )
+        common = p_tokens[pr] & e_tokens[er]
+        out[(int(pb.ids[pr]), int(eb.ids[er]))] = rank_terms(common, index=eb.text_index)
     return out
 
 
-def _store(
-    *,
-    pb: scoring.ProjectBatch,
-    eb: scoring.EnterpriseBatch,
-    scores: scoring.PairScores,
-    reasons: list[list[dict]],
-    config: MatchingConfig,
-    scope: Q,
-    summary: RescoreSummary,
-) -> None:
-    """Upsert the scored pairs, delete untouched pairs of `scope` that were not kept."""
-    now = timezone.now()
-    objs = []
-    for i in range(len(scores.score)):
-        status = int(scores.status[i])
-        objs.append(
+_PG_STAGE = "matchmaking_match_stage"
+_PG_COLUMNS = (
+    "project_id",
+    "enterprise_id",
+    "score",
+    "eligible",
+    "ineligibility_reason",
+    "components",
+    "reasons",
+    "config_version",
+    "computed_at",
+)
+
+
+def _copy_upsert_available() -> bool:
+    """PostgreSQL takes the COPY + INSERT ... ON CONFLICT path; other databases bulk_create."""
+    return connection.vendor == "postgresql"
+
+
+def _upsert_postgresql(rows: list[tuple]) -> list[int]:
+    """COPY into a temporary table, then one INSERT ... ON CONFLICT; returns new eligible ids."""
+    table = Match._meta.db_table
+    cols = ", ".join(_PG_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_STAGE} ("
+            "project_id bigint, enterprise_id bigint, score double precision, eligible boolean, "
+            "ineligibility_reason varchar(255), components jsonb, reasons jsonb, "
+            "config_version integer, computed_at timestamptz) ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {_PG_STAGE}")
+        with cursor.cursor.copy(f"COPY {_PG_STAGE} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({cols}, state) "  # noqa: S608 - fixed identifiers only
+            f"SELECT {cols}, %s FROM {_PG_STAGE} "
+            f"ON CONFLICT (project_id, enterprise_id) DO UPDATE SET {updates} "
+            "RETURNING id, (xmax = 0) AND eligible",
+            [Match.State.NEW],
+        )
+        return [pk for pk, is_new in cursor.fetchall() if is_new]
+
+
+def _upsert_generic(rows: list[tuple]) -> None:
+    Match.objects.bulk_create(
+        [
             Match(
-                project_id=int(pb.ids[scores.project_rows[i]]),
-                enterprise_id=int(eb.ids[scores.enterprise_rows[i]]),
-                score=round(float(scores.score[i]), 2),
-                eligible=status == scoring.STATUS_ELIGIBLE,
-                ineligibility_reason=STATUS_REASON.get(status, ""),
-                components=_components_json(scores, i),
-                reasons=reasons[i],
-                config_version=config.version,
-                computed_at=now,
+                project_id=r[0],
+                enterprise_id=r[1],
+                score=r[2],
+                eligible=r[3],
+                ineligibility_reason=r[4],
+                components=r[5],
+                reasons=r[6],
+                config_version=r[7],
+                computed_at=r[8],
             )
-        )
-    kept = {(m.project_id, m.enterprise_id) for m in objs}
-    with transaction.atomic():
-        before = set(Match.objects.filter(scope).values_list("project_id", "enterprise_id"))
-        Match.objects.bulk_create(
-            objs,
-            batch_size=UPSERT_BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["project", "enterprise"],
-            update_fields=UPDATE_FIELDS,
-        )
-        new_ids, stale = [], []
-        for pk, project_id, enterprise_id, state, eligible in Match.objects.filter(
-            scope
-        ).values_list("pk", "project_id", "enterprise_id", "state", "eligible"):
-            pair = (project_id, enterprise_id)
-            if pair not in kept:
-                if state == Match.State.NEW:
-                    stale.append(pk)
-            elif pair not in before and eligible:
-                new_ids.append(pk)
-        for lo in range(0, len(stale), DELETE_BATCH_SIZE):
-            Match.objects.filter(pk__in=stale[lo : lo + DELETE_BATCH_SIZE]).delete()
-        matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
-    summary.stored += len(objs)
-    summary.created += len(new_ids)
-    summary.deleted += len(stale)
+            for r in rows
+        ],
+        batch_size=UPSERT_BATCH_SIZE,
+        update_conflicts=True,
+        unique_fields=["project", "enterprise"],
+        update_fields=UPDATE_FIELDS,
+    )
 
 
 def _score_and_store(
@@ -181,29 +233,85 @@ def _score_and_store(
     scope: Q,
     summary: RescoreSummary,
 ) -> None:
+    """Explain and upsert the selected pairs in batches; delete untouched pairs left in `scope`.
+
+    Rows are written with this run's `computed_at`, so the rows of `scope` that still carry
+    an older one (and nobody acted on) are exactly the pairs no longer kept.
+    """
     weights = matching_weights(config=config)
-    t = time.perf_counter()
-    scores = scoring.pair_scores(pb, eb, selection.project_rows, selection.enterprise_rows, weights)
-    keep = scores.status != scoring.STATUS_OWNER
-    if not keep.all():
-        idx = np.flatnonzero(keep)
-        scores = scoring.PairScores(
-            scores.project_rows[idx],
-            scores.enterprise_rows[idx],
-            scores.score[idx],
-            scores.status[idx],
-            {n: {s: v[idx] for s, v in c.items()} for n, c in scores.components.items()},
+    now = timezone.now()
+    fast = _copy_upsert_available()
+    p_tokens = _Tokens(project_texts, eb.text_index)
+    e_tokens = _Tokens(enterprise_texts, eb.text_index)
+    timings = summary.timings
+    new_ids: list[int] = []
+    with transaction.atomic():
+        before = (
+            None
+            if fast
+            else set(Match.objects.filter(scope).values_list("project_id", "enterprise_id"))
         )
-    terms = _terms(scores, pb, snap, project_texts, eb, enterprise_texts)
-    reasons = scoring.explain_pairs(
-        scores, projects=pb.records, enterprises=eb.records, vocab=snap.vocab, terms=terms
-    )
-    summary.timings["explain"] = summary.timings.get("explain", 0) + time.perf_counter() - t
-    t = time.perf_counter()
-    _store(
-        pb=pb, eb=eb, scores=scores, reasons=reasons, config=config, scope=scope, summary=summary
-    )
-    summary.timings["store"] = summary.timings.get("store", 0) + time.perf_counter() - t
+        for lo in range(0, len(selection.project_rows), STORE_BATCH_SIZE):
+            t = time.perf_counter()
+            scores = _without_owner(
+                scoring.pair_scores(
+                    pb,
+                    eb,
+                    selection.project_rows[lo : lo + STORE_BATCH_SIZE],
+                    selection.enterprise_rows[lo : lo + STORE_BATCH_SIZE],
+                    weights,
+                )
+            )
+            reasons = scoring.explain_pairs(
+                scores,
+                projects=pb.records,
+                enterprises=eb.records,
+                vocab=snap.vocab,
+                terms=_terms(scores, pb, eb, p_tokens, e_tokens),
+            )
+            components = _components_rows(scores)
+            p_ids = pb.ids[scores.project_rows].tolist()
+            e_ids = eb.ids[scores.enterprise_rows].tolist()
+            score = np.round(scores.score.astype(np.float64), 2).tolist()
+            status = scores.status.tolist()
+            rows = [
+                (
+                    p_ids[i],
+                    e_ids[i],
+                    score[i],
+                    status[i] == scoring.STATUS_ELIGIBLE,
+                    STATUS_REASON.get(status[i], ""),
+                    json.dumps(components[i]) if fast else components[i],
+                    json.dumps(reasons[i]) if fast else reasons[i],
+                    config.version,
+                    now,
+                )
+                for i in range(len(score))
+            ]
+            timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
+            t = time.perf_counter()
+            if fast:
+                new_ids.extend(_upsert_postgresql(rows))
+            else:
+                _upsert_generic(rows)
+            summary.stored += len(rows)
+            timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
+        t = time.perf_counter()
+        if before is not None:
+            new_ids = [
+                pk
+                for pk, p, e in Match.objects.filter(scope, computed_at=now, eligible=True)
+                .values_list("pk", "project_id", "enterprise_id")
+                .iterator(chunk_size=LOAD_BATCH_SIZE)
+                if (p, e) not in before
+            ]
+        deleted, _ = (
+            Match.objects.filter(scope, state=Match.State.NEW).exclude(computed_at=now).delete()
+        )
+        matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
+        timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
+    summary.created += len(new_ids)
+    summary.deleted += deleted
 
 
 def _acted_pairs(

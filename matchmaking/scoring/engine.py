@@ -236,7 +236,7 @@ def _raw_block(pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int) -> _Raw:
     return _Raw(
         sector_p=(pb.sector_bin[sl] @ eb.sector_exp.T) / np.maximum(pb.sector_n[sl], 1)[:, col],
         sector_e=(pb.sector_exp[sl] @ eb.sector_bin.T) / np.maximum(eb.sector_n, 1)[col, :],
-        text=np.asarray((eb.text @ pb.text[sl].T).T.todense(), dtype=np.float32),
+        text=np.ascontiguousarray((eb.text @ pb.text[sl].T.toarray()).T, dtype=np.float32),
         corr_dot=pb.corridor[sl] @ eb.corridor.T,
         corr_np=pb.corridor_n[sl][:, col],
         corr_ne=eb.corridor_n[col, :],

@@ -75,10 +75,14 @@ def _term_column(term: str) -> int:
     return int(_VECTORIZER.transform([term]).indices[0])
 
 
+def rank_terms(terms: set[str] | frozenset[str], *, index: TextIndex, limit: int = 4) -> list[str]:
+    """The rarest (most telling) of `terms` first."""
+    return sorted(terms, key=lambda t: (-float(index.idf[_term_column(t)]), t))[:limit]
+
+
 def shared_terms(
     project_text: str, enterprise_text: str, *, index: TextIndex, limit: int = 4
 ) -> list[str]:
-    """Words both texts use, rarest (most telling) first: the evidence of a text match."""
+    """Words both texts use, rarest first: the evidence of a text match."""
     common = set(analyse(project_text)) & set(analyse(enterprise_text))
-    ranked = sorted(common, key=lambda t: (-float(index.idf[_term_column(t)]), t))
-    return ranked[:limit]
+    return rank_terms(common, index=index, limit=limit)

@@ -329,3 +329,27 @@ def test_admin_save_of_a_configuration_creates_a_new_version(client, admin_user)
         (1, 50, 0.25),
     ]
     assert MatchingConfig.objects.get(version=2).created_by == admin_user
+
+
+def test_the_portable_upsert_path_keeps_states_and_reports_new_matches(warehouse, monkeypatch):
+    """The bulk_create path (SQLite, other databases) behaves like the PostgreSQL COPY path."""
+    monkeypatch.setattr("matchmaking.services._copy_upsert_available", lambda: False)
+    received = []
+    matches_stored.connect(
+        lambda sender, new_match_ids, **kw: received.append(new_match_ids),
+        dispatch_uid="t2",
+        weak=False,
+    )
+    try:
+        spec, car = specialist(), carmaker()
+        project_rescore(project_id=warehouse.pk)
+        match_mark(match=Match.objects.get(enterprise=spec), state=Match.State.DISMISSED)
+        first = rows()
+        project_rescore(project_id=warehouse.pk)
+    finally:
+        matches_stored.disconnect(dispatch_uid="t2")
+
+    assert rows() == first
+    assert Match.objects.get(enterprise=spec).state == Match.State.DISMISSED
+    assert received == [sorted(Match.objects.values_list("pk", flat=True)), []]
+    assert Match.objects.filter(enterprise=car).exists()
