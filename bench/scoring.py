@@ -1,0 +1,468 @@
+"""Benchmark of the matching engine. Prints figures and ratios; see docs/performance.md.
+
+    .venv/bin/python bench/scoring.py                      # everything, default sizes
+    .venv/bin/python bench/scoring.py --enterprises 20000 --projects 200 --skip-db
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/parklink_bench .venv/bin/python bench/scoring.py
+
+Parts:
+1. engine alone (no database): synthetic projects and enterprises over the real reference
+   codes (core.codes); `rank` of P projects x E enterprises (score every pair, keep the
+   top K per project and per enterprise); pairs per second; the floor, a bare NumPy/SciPy
+   run of the same matrix products over the same feature matrices and chunks, and the
+   ratio; a naive per-pair Python implementation of the same formula on a sample, and the
+   ratio. Peak memory of the engine part (a child process per size, ru_maxrss).
+2. end to end (database at DATABASE_URL, default the quick-start SQLite; PostgreSQL
+   recommended): the synthetic data inserted in bulk, then
+   - one project against every enterprise with the service the worker runs
+     (load features, score, store its top K), with the worker's enterprise snapshot
+     warm (steady state) and cold (first task after a profile change);
+   - a full rescore (`matches_rescore_all`, the `rescore` command's code path) in a child
+     process, timed, with its peak memory.
+Receivers of `matches_stored` (notifications) are disconnected: this measures matching.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from core import codes  # noqa: E402
+from matchmaking.scoring import (  # noqa: E402
+    EnterpriseRecord,
+    ProjectRecord,
+    Vocabulary,
+    Weights,
+    enterprise_batch,
+    pair_scores,
+    project_batch,
+    rank,
+    reference,
+)
+from matchmaking.scoring import engine as engine_module  # noqa: E402
+
+SEED = 20251126
+SECTORS = codes.sector_codes()
+CORRIDORS = [c for c, *_ in codes.CORRIDORS]
+MODES = [c for c, *_ in codes.COOPERATION_MODES]
+OWNERSHIPS = [c for c, *_ in codes.OWNERSHIP_TYPES]
+REGIONS = [c for c, *_ in codes.REGIONS]
+COUNTRIES = sorted(set().union(*codes.region_members().values()) | {"CN"})
+PARTNER_COUNTRIES = ["TH", "SG", "MY", "VN", "HK", "MO", "DE", "BR", "AE", "LA", "ID", "ZA", "MX"]
+DOMAIN_WORDS = ["port", "rail", "bonded", "warehouse", "warehousing", "cargo", "air", "freight", "vehicle", "automotive", "shipping", "route", "logistics", "cold", "chain", "pharmaceutical", "express", "terminal", "container", "berth", "yard", "intermodal", "corridor", "finance", "bank", "loan", "fund", "equity", "park", "factory", "electronics", "chip", "semiconductor", "data", "cloud", "energy", "solar", "storage", "grid", "trade", "distribution", "ecommerce", "fulfilment", "customs", "broker", "inspection", "dealer", "import", "export", "ro-ro", "fleet", "forwarding"]
+
+
+def vocabulary() -> Vocabulary:
+    return Vocabulary.build(
+        sectors=SECTORS,
+        corridors=CORRIDORS,
+        modes=MODES,
+        ownerships=OWNERSHIPS,
+        countries=COUNTRIES,
+        regions=codes.region_members(),
+        control_modes=codes.CONTROL_MODES,
+    )
+
+
+def _text(rng: np.random.Generator, n_words: int) -> str:
+    domain = rng.choice(DOMAIN_WORDS, size=n_words // 2)
+    filler = [f"w{int(x)}" for x in rng.zipf(1.3, size=n_words - n_words // 2) % 20000]
+    return " ".join([*domain, *filler])
+
+
+def synthetic_enterprises(n: int, seed: int = SEED) -> tuple[list[EnterpriseRecord], list[str]]:
+    rng = np.random.default_rng(seed)
+    records, texts = [], []
+    for i in range(n):
+        country = "CN" if rng.random() < 0.5 else str(rng.choice(PARTNER_COUNTRIES))
+        ownership = (
+            str(rng.choice(["soe", "private"]))
+            if country == "CN"
+            else str(rng.choice(["foreign", "private"]))
+        )
+        lo = float(10 ** rng.uniform(5, 9)) if rng.random() < 0.8 else None
+        hi = (lo or 1e5) * float(10 ** rng.uniform(0.5, 2)) if rng.random() < 0.9 else None
+        places = tuple(
+            rng.choice(REGIONS + PARTNER_COUNTRIES, size=rng.integers(0, 3), replace=False)
+        )
+        records.append(
+            EnterpriseRecord(
+                id=i + 1,
+                sectors=tuple(rng.choice(SECTORS, size=rng.integers(1, 4), replace=False)),
+                ownership=ownership,
+                country=country,
+                foreign=ownership == "foreign" or country != "CN",
+                modes=tuple(rng.choice(MODES, size=rng.integers(0, 4), replace=False)),
+                corridors=tuple(rng.choice(CORRIDORS, size=rng.integers(0, 3), replace=False)),
+                places=tuple(str(p) for p in places),
+                investment_min_cny=lo,
+                investment_max_cny=hi,
+            )
+        )
+        texts.append(_text(rng, int(rng.integers(20, 60))))
+    return records, texts
+
+
+def synthetic_projects(
+    n: int, n_enterprises: int, seed: int = SEED + 1
+) -> tuple[list[ProjectRecord], list[str]]:
+    rng = np.random.default_rng(seed)
+    records, texts = [], []
+    for i in range(n):
+        rule = str(rng.choice(["", "", "", "", "prohibited", "chinese_control"]))
+        records.append(
+            ProjectRecord(
+                id=i + 1,
+                owner_id=int(rng.integers(1, n_enterprises + 1)),
+                sectors=tuple(rng.choice(SECTORS, size=rng.integers(1, 4), replace=False)),
+                modes=tuple(rng.choice(MODES, size=rng.integers(1, 4), replace=False)),
+                corridors=tuple(rng.choice(CORRIDORS, size=rng.integers(0, 3), replace=False)),
+                target_places=tuple(
+                    str(p) for p in rng.choice(REGIONS, size=rng.integers(0, 3), replace=False)
+                ),
+                partner_ownership=tuple(
+                    rng.choice(OWNERSHIPS, size=rng.integers(0, 2), replace=False)
+                ),
+                sought_cny=float(10 ** rng.uniform(7, 10)),
+                location_country="CN" if rng.random() < 0.9 else "TH",
+                negative_rule=rule,
+                negative_sector="logistics" if rule else "",
+            )
+        )
+        texts.append(_text(rng, int(rng.integers(40, 120))))
+    return records, texts
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor_products(pb, eb, chunk: int) -> None:
+    """The bare matrix products the engine's formula needs, over the same matrices and chunks."""
+    for lo in range(0, len(pb), chunk):
+        sl = slice(lo, min(lo + chunk, len(pb)))
+        _ = pb.sector_bin[sl] @ eb.sector_exp.T
+        _ = pb.sector_exp[sl] @ eb.sector_bin.T
+        _ = pb.corridor[sl] @ eb.corridor.T
+        _ = pb.mode[sl] @ eb.mode.T
+        _ = pb.mode_free[sl] @ eb.mode.T
+        tf = pb.targets[sl].astype(np.float32)
+        _ = eb.ops @ tf.T
+        _ = eb.places @ tf.T
+        _ = eb.text @ pb.text[sl].T.toarray()
+
+
+def engine_phase(n_e: int, n_p: int, sample: int, chunk: int) -> dict:
+    vocab = vocabulary()
+    t = time.perf_counter()
+    e_records, e_texts = synthetic_enterprises(n_e)
+    p_records, p_texts = synthetic_projects(n_p, n_e)
+    gen = time.perf_counter() - t
+    t = time.perf_counter()
+    eb = enterprise_batch(e_records, e_texts, vocab=vocab)
+    pb = project_batch(p_records, p_texts, vocab=vocab, enterprises=eb)
+    build = time.perf_counter() - t
+    weights = Weights()
+    t = time.perf_counter()
+    selection = rank(pb, eb, weights, chunk=chunk)
+    engine_s = time.perf_counter() - t
+    t = time.perf_counter()
+    scores = pair_scores(pb, eb, selection.project_rows, selection.enterprise_rows, weights)
+    detail_s = time.perf_counter() - t
+    t = time.perf_counter()
+    floor_products(pb, eb, chunk)
+    floor_s = time.perf_counter() - t
+    # Naive per-pair Python on a sample of pairs (same formula, reference.py).
+    rng = np.random.default_rng(SEED + 2)
+    pi = rng.integers(0, n_p, size=sample)
+    ei = rng.integers(0, n_e, size=sample)
+    t = time.perf_counter()
+    for i, j in zip(pi.tolist(), ei.tolist(), strict=True):
+        cos = float(pb.text[i].multiply(eb.text[j]).sum())
+        reference.score_pair(
+            p_records[i], e_records[j], vocab=vocab, weights=weights, text_cosine=cos
+        )
+    naive_s = time.perf_counter() - t
+    pairs = n_p * n_e
+    return {
+        "enterprises": n_e,
+        "projects": n_p,
+        "pairs": pairs,
+        "generate_s": gen,
+        "build_features_s": build,
+        "engine_s": engine_s,
+        "engine_pairs_per_s": pairs / engine_s,
+        "floor_s": floor_s,
+        "floor_pairs_per_s": pairs / floor_s,
+        "engine_over_floor": engine_s / floor_s,
+        "selected_pairs": len(selection.project_rows),
+        "explain_components_s": detail_s,
+        "naive_sample": sample,
+        "naive_pairs_per_s": sample / naive_s,
+        "engine_over_naive_speedup": (pairs / engine_s) / (sample / naive_s),
+        "peak_rss_mib": peak_mib(),
+        "stored_scores_checksum": float(np.round(scores.score.sum(), 1)),
+    }
+
+
+# ----------------------------------------------------------------------------- database
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    import django
+
+    django.setup()
+    from matchmaking.signals import matches_stored
+
+    for receiver in list(matches_stored.receivers):
+        matches_stored.receivers.remove(receiver)
+    matches_stored.sender_receivers_cache.clear()
+
+
+def db_setup_phase(n_e: int, n_p: int) -> dict:
+    """Replace enterprises, projects and matches by the synthetic data (bulk inserts)."""
+    _django()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from enterprises.models import Enterprise
+    from matchmaking.models import Match
+    from projects.models import Project
+
+    call_command("migrate", verbosity=0)
+    t = time.perf_counter()
+    e_records, e_texts = synthetic_enterprises(n_e)
+    p_records, p_texts = synthetic_projects(n_p, n_e)
+    with transaction.atomic():
+        Match.objects.all().delete()
+        with connection.cursor() as cursor:
+            for model in (Project, Enterprise):
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+                else:
+                    model.objects.all().delete()
+        Enterprise.objects.bulk_create(
+            [
+                Enterprise(
+                    id=r.id,
+                    reference=f"BENCH-E{r.id:06d}",
+                    name=f"Bench enterprise {r.id}",
+                    ownership_id=r.ownership,
+                    country=r.country,
+                    countries=[p for p in r.places if len(p) == 2],
+                    investment_min=None
+                    if r.investment_min_cny is None
+                    else round(r.investment_min_cny, 2),
+                    investment_max=None
+                    if r.investment_max_cny is None
+                    else round(max(r.investment_max_cny, r.investment_min_cny or 0), 2),
+                    currency="CNY",
+                    description=text,
+                )
+                for r, text in zip(e_records, e_texts, strict=True)
+            ],
+            batch_size=5000,
+        )
+        _links(Enterprise, "enterprise_id", e_records)
+        Project.objects.bulk_create(
+            [
+                Project(
+                    id=r.id,
+                    reference=f"BENCH-P{r.id:05d}",
+                    title=f"Bench project {r.id}",
+                    description=text,
+                    owner_id=r.owner_id,
+                    total_investment=round(r.sought_cny * 2, 2),
+                    external_investment_sought=round(r.sought_cny, 2),
+                    currency="CNY",
+                    location_country=r.location_country,
+                    status=Project.Status.PUBLISHED,
+                )
+                for r, text in zip(p_records, p_texts, strict=True)
+            ],
+            batch_size=2000,
+        )
+        _links(Project, "project_id", p_records)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for model in (Project, Enterprise):
+                    table = model._meta.db_table
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+    return {"db_setup_s": time.perf_counter() - t, "vendor": connection.vendor}
+
+
+def _links(model, key: str, records) -> None:
+    fields = {
+        "sectors": ("sector_id", lambda r: r.sectors),
+        "cooperation_modes": ("cooperationmode_id", lambda r: r.modes),
+        "corridors": ("corridor_id", lambda r: r.corridors),
+    }
+    if key == "enterprise_id":
+        fields["regions"] = ("region_id", lambda r: [p for p in r.places if len(p) > 2])
+    else:
+        fields["target_regions"] = ("region_id", lambda r: r.target_places)
+        fields["partner_ownership"] = ("ownershiptype_id", lambda r: r.partner_ownership)
+    for name, (column, get) in fields.items():
+        through = getattr(model, name).through
+        through.objects.bulk_create(
+            [through(**{key: r.id, column: code}) for r in records for code in get(r)],
+            batch_size=10000,
+        )
+
+
+def one_project_phase(project_id: int) -> dict:
+    _django()
+    from matchmaking.features import enterprise_snapshot
+    from matchmaking.services import matches_rescore_projects
+
+    t = time.perf_counter()
+    enterprise_snapshot(fresh=True)
+    cold_snapshot = time.perf_counter() - t
+    runs = []
+    for _ in range(3):
+        summary = matches_rescore_projects(project_ids=[project_id], prune=True)
+        runs.append({"seconds": summary.seconds, "stored": summary.stored, **summary.timings})
+    return {
+        "snapshot_build_s": cold_snapshot,
+        "warm_runs": runs,
+        "warm_best_s": min(r["seconds"] for r in runs),
+        "cold_total_s": cold_snapshot + runs[0]["seconds"],
+        "peak_rss_mib": peak_mib(),
+    }
+
+
+def full_phase() -> dict:
+    _django()
+    from matchmaking.models import Match
+    from matchmaking.services import matches_rescore_all
+
+    summary = matches_rescore_all()
+    return {
+        "seconds": summary.seconds,
+        "projects": summary.projects,
+        "enterprises": summary.enterprises,
+        "pairs": summary.pairs_scored,
+        "stored": summary.stored,
+        "rows_after_prune": Match.objects.count(),
+        "timings": summary.timings,
+        "peak_rss_mib": peak_mib(),
+    }
+
+
+def child(*args: str) -> dict:
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--phase", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--projects", type=int, default=1_000)
+    parser.add_argument("--naive-sample", type=int, default=20_000)
+    parser.add_argument("--chunk", type=int, default=engine_module.RANK_CHUNK)
+    parser.add_argument(
+        "--memory-sizes", default="25000,100000", help="enterprise counts for the memory curve"
+    )
+    parser.add_argument("--skip-db", action="store_true")
+    parser.add_argument("--phase", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:
+        name, *rest = args.phase
+        if name == "engine":
+            result = engine_phase(int(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))
+        elif name == "db-setup":
+            result = db_setup_phase(int(rest[0]), int(rest[1]))
+        elif name == "one":
+            result = one_project_phase(int(rest[0]))
+        elif name == "full":
+            result = full_phase()
+        else:
+            raise SystemExit(f"unknown phase {name}")
+        print(json.dumps(result, default=float))
+        return
+
+    report: dict = {
+        "command": " ".join(["bench/scoring.py", *sys.argv[1:]]),
+        "cpus": os.cpu_count(),
+    }
+    print(
+        f"# engine: {args.projects} projects x {args.enterprises} enterprises, chunk {args.chunk}"
+    )
+    engine = child(
+        "engine", str(args.enterprises), str(args.projects), str(args.naive_sample), str(args.chunk)
+    )
+    report["engine"] = engine
+    print(
+        f"engine          {engine['engine_s']:8.2f} s  {engine['engine_pairs_per_s']:>14,.0f} pairs/s\n"
+        f"floor (matmul)  {engine['floor_s']:8.2f} s  {engine['floor_pairs_per_s']:>14,.0f} pairs/s"
+        f"  -> engine / floor = {engine['engine_over_floor']:.2f}x\n"
+        f"naive per pair                {engine['naive_pairs_per_s']:>14,.0f} pairs/s"
+        f"  -> engine is {engine['engine_over_naive_speedup']:,.0f}x faster\n"
+        f"features build  {engine['build_features_s']:8.2f} s; selected pairs {engine['selected_pairs']:,}; "
+        f"their components+reasons inputs {engine['explain_components_s']:.2f} s; "
+        f"peak RSS {engine['peak_rss_mib']:.0f} MiB"
+    )
+    memory = []
+    for size in [int(s) for s in args.memory_sizes.split(",") if s]:
+        if size == args.enterprises:
+            memory.append({"enterprises": size, "peak_rss_mib": engine["peak_rss_mib"]})
+            continue
+        m = child("engine", str(size), str(args.projects), "100", str(args.chunk))
+        memory.append(
+            {"enterprises": size, "peak_rss_mib": m["peak_rss_mib"], "engine_s": m["engine_s"]}
+        )
+    report["memory"] = memory
+    for m in memory:
+        print(f"peak RSS with {m['enterprises']:>7,} enterprises: {m['peak_rss_mib']:.0f} MiB")
+
+    if not args.skip_db:
+        print("# end to end on the database at DATABASE_URL")
+        setup = child("db-setup", str(args.enterprises), str(args.projects))
+        report["db_setup"] = setup
+        print(f"bulk insert of the synthetic data: {setup['db_setup_s']:.1f} s ({setup['vendor']})")
+        one = child("one", "1")
+        report["one_project"] = one
+        print(
+            f"one project x {args.enterprises:,}: warm {one['warm_best_s']:.3f} s "
+            f"(runs {[round(r['seconds'], 3) for r in one['warm_runs']]}, "
+            f"stages {one['warm_runs'][-1]}); "
+            f"snapshot build {one['snapshot_build_s']:.2f} s; cold total {one['cold_total_s']:.2f} s"
+        )
+        full = child("full")
+        report["full"] = full
+        print(
+            f"full rescore {full['projects']:,} x {full['enterprises']:,}: {full['seconds']:.1f} s, "
+            f"{full['stored']:,} rows upserted, {full['rows_after_prune']:,} kept, "
+            f"stages { ({k: round(v, 1) for k, v in full['timings'].items()}) }, "
+            f"peak RSS {full['peak_rss_mib']:.0f} MiB"
+        )
+    print("# JSON")
+    print(json.dumps(report, default=float))
+
+
+if __name__ == "__main__":
+    main()
