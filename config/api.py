@@ -1,6 +1,6 @@
 """The one router of the API: /api/v1/. Each app's api/ package holds its views."""
 
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from core.api.views import (
@@ -10,6 +10,7 @@ from core.api.views import (
     RegionViewSet,
     SectorViewSet,
     TokenViewSet,
+    not_found,
 )
 from deals.api.views import InterestViewSet, OpportunityListDealTotalsView
 from enterprises.api.views import EnterpriseViewSet, MeView
@@ -52,4 +53,6 @@ urlpatterns = [
         name="opportunity-list-deal-totals",
     ),
     *router.urls,
+    # Anything else under /api/v1/ is a 404 in the API's error shape, not an HTML page.
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

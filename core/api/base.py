@@ -6,14 +6,16 @@ below), so these hold even before the settings name them.
 
 from typing import Any, ClassVar
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from core.api.errors import exception_handler
+from core.api.errors import bad_request, exception_handler
 
 # Used when settings.REST_FRAMEWORK has no DEFAULT_THROTTLE_RATES for the scope.
 DEFAULT_THROTTLE_RATES = {"anon": "120/minute", "user": "1200/minute"}
@@ -37,14 +39,56 @@ class UserThrottle(_RatesFromSettingsMixin, UserRateThrottle):
 
 
 class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (at most MAX_PAGE_SIZE). A page that does not exist is a
+    400 naming `page`, like any other bad parameter."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            raise bad_request(str(exc.detail), field=self.page_query_param) from exc
+
+
+class ApiAutoSchema(AutoSchema):
+    """Documents the error responses every operation can give, in the one error shape:
+    400 (bad parameters or body), 401/403 (unless open to all), 404 (one object, or a
+    body naming one), 429 (throttled). Responses an operation declares itself win."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        codes = {429}
+        is_read = method.upper() in permissions.SAFE_METHODS
+        if not is_read or self._is_list_view() or self.get_filter_backends():
+            codes.add(400)
+        open_to_all = all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+        if not open_to_all:
+            codes |= {401, 403}
+        if "{" in path:
+            codes.add(404)
+        responses = operation.setdefault("responses", {})
+        for code in sorted(codes):
+            responses.setdefault(
+                str(code),
+                {
+                    "content": {"application/json": {"schema": error}},
+                    "description": ERROR_DESCRIPTIONS[code],
+                },
+            )
+        return operation
 
 
 class ApiViewMixin:
     """Token first (so an unauthenticated client gets 401 with `WWW-Authenticate: Token`),
     then the session (whose unsafe requests need the CSRF token)."""
+
+    schema = ApiAutoSchema()
 
     authentication_classes: ClassVar[list[type]] = [TokenAuthentication, SessionAuthentication]
     throttle_classes: ClassVar[list[type]] = [AnonThrottle, UserThrottle]
@@ -72,17 +116,19 @@ ErrorSerializer = inline_serializer(
 )
 
 
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names each offending field or parameter.",
+    401: "Not authenticated.",
+    403: "Authenticated but not allowed.",
+    404: "Not found, or not visible to you.",
+    409: "Conflicts with the current state.",
+    429: "Too many requests; see Retry-After.",
+}
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """OpenAPI responses in the error shape for the given statuses."""
-    descriptions = {
-        400: "Invalid input; `fields` names each offending field.",
-        401: "Not authenticated.",
-        403: "Authenticated but not allowed.",
-        404: "Not found, or not visible to you.",
-        409: "Conflicts with the current state.",
-        429: "Too many requests.",
-    }
     return {
-        code: OpenApiResponse(response=ErrorSerializer, description=descriptions.get(code, ""))
+        code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }

@@ -69,3 +69,20 @@ class TokenCreatedSerializer(TokenSerializer):
     class Meta:
         model = Token
         fields = ["id", "key", "created"]
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A reference code (`logistics.rail`, `ASEAN`), looked up by `code`.
+
+    Input that cannot be a code (not a string, or holding a NUL byte, which PostgreSQL
+    refuses in text) is reported as an unknown code instead of reaching the database.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data or len(data) > 64:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:64])
+        return super().to_internal_value(data)

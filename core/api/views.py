@@ -1,6 +1,9 @@
 """Reference codes of the data contract (read-only, public) and the user's own API tokens."""
 
 from django.db import transaction
+from django.http import JsonResponse
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
@@ -9,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ApiViewMixin, error_responses
+from core.api.errors import error_body
 from core.api.serializers import (
     TOKEN_ID_LENGTH,
     CooperationModeSerializer,
@@ -31,7 +35,7 @@ class _ReferenceViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
 
-def _reference_schema(name: str, example: dict) -> type:
+def _reference_schema(name: str, example: dict, serializer: type) -> type:
     return extend_schema_view(
         list=extend_schema(
             summary=f"List {name}",
@@ -40,7 +44,7 @@ def _reference_schema(name: str, example: dict) -> type:
         retrieve=extend_schema(
             summary=f"One of the {name}",
             examples=[OpenApiExample(name, value=example, response_only=True)],
-            responses={200: None, **error_responses(404)},
+            responses={200: serializer, **error_responses(404)},
         ),
     )
 
@@ -54,6 +58,7 @@ def _reference_schema(name: str, example: dict) -> type:
         "label_en": "Warehousing",
         "label_zh": "仓储",
     },
+    SectorSerializer,
 )
 class SectorViewSet(_ReferenceViewSet):
     """Sectors: parents and `parent.child` codes."""
@@ -70,6 +75,7 @@ class SectorViewSet(_ReferenceViewSet):
         "label_en": "ILSTC rail-sea intermodal (Beibu Gulf ports)",
         "label_zh": "西部陆海新通道铁海联运（北部湾港）",
     },
+    CorridorSerializer,
 )
 class CorridorViewSet(_ReferenceViewSet):
     queryset = Corridor.objects.all()
@@ -84,6 +90,7 @@ class CorridorViewSet(_ReferenceViewSet):
         "label_en": "Joint venture",
         "label_zh": "合资合作",
     },
+    CooperationModeSerializer,
 )
 class CooperationModeViewSet(_ReferenceViewSet):
     queryset = CooperationMode.objects.all()
@@ -98,6 +105,7 @@ class CooperationModeViewSet(_ReferenceViewSet):
         "label_en": "State-owned enterprise",
         "label_zh": "国有企业",
     },
+    OwnershipTypeSerializer,
 )
 class OwnershipTypeViewSet(_ReferenceViewSet):
     queryset = OwnershipType.objects.all()
@@ -113,6 +121,7 @@ class OwnershipTypeViewSet(_ReferenceViewSet):
         "label_zh": "北美",
         "countries": ["US", "CA"],
     },
+    RegionSerializer,
 )
 class RegionViewSet(_ReferenceViewSet):
     queryset = Region.objects.all()
@@ -180,3 +189,11 @@ class TokenViewSet(
             Token.objects.filter(user_id=request.user.pk).delete()
             token = Token.objects.create(user=request.user)
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    """The 404 of an unknown /api/v1/ URL, in the API's error shape (not Django's HTML)."""
+    return JsonResponse(
+        error_body(status_code=404, code="not_found", message=gettext("Not found.")), status=404
+    )

@@ -108,6 +108,25 @@ _write_errors = error_responses(400, 401, 403, 404, 409)
     retrieve=extend_schema(
         summary="One interest with its pipeline history",
         responses={200: InterestDetailSerializer, **error_responses(401, 404)},
+        examples=[
+            OpenApiExample(
+                "interest",
+                value={
+                    **INTEREST_EXAMPLE,
+                    "transitions": [
+                        {
+                            "id": 1,
+                            "from_state": "new",
+                            "to_state": "in_discussion",
+                            "by": "soe.minsheng",
+                            "at": "2025-07-02T10:00:00+08:00",
+                            "note": "Call on Monday.",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
     ),
     create=extend_schema(
         summary="Express interest in a project",

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries as all_countries
 from rest_framework import serializers
 
+from core.api.serializers import CodeRelatedField
 from core.models import CooperationMode, Corridor, Region, Sector
 from core.money import exchange_rates_latest
 from enterprises.models import Enterprise, Membership
@@ -70,6 +71,7 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     corridors = serializers.SerializerMethodField()
     regions = serializers.SerializerMethodField()
     countries = serializers.SerializerMethodField()
+    website = serializers.CharField(read_only=True, help_text=gettext_lazy("A URL, or empty."))
     contact_email = serializers.SerializerMethodField(
         help_text=gettext_lazy("Only for the enterprise's own members and admins; else null.")
     )
@@ -126,18 +128,10 @@ class EnterpriseUpdateInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=255)
     name_local = serializers.CharField(max_length=255, allow_blank=True)
-    sectors = serializers.SlugRelatedField(
-        slug_field="code", queryset=Sector.objects.all(), many=True, allow_empty=False
-    )
-    cooperation_modes = serializers.SlugRelatedField(
-        slug_field="code", queryset=CooperationMode.objects.all(), many=True
-    )
-    corridors = serializers.SlugRelatedField(
-        slug_field="code", queryset=Corridor.objects.all(), many=True
-    )
-    regions = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.all(), many=True
-    )
+    sectors = CodeRelatedField(queryset=Sector.objects.all(), many=True, allow_empty=False)
+    cooperation_modes = CodeRelatedField(queryset=CooperationMode.objects.all(), many=True)
+    corridors = CodeRelatedField(queryset=Corridor.objects.all(), many=True)
+    regions = CodeRelatedField(queryset=Region.objects.all(), many=True)
     countries = CodeListField()
     investment_min = serializers.DecimalField(
         max_digits=20, decimal_places=2, min_value=Decimal(0), allow_null=True

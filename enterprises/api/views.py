@@ -83,6 +83,7 @@ class CanEditEnterprise(permissions.BasePermission):
         summary="Replace your own enterprise's editable profile",
         request=EnterpriseUpdateInputSerializer,
         responses={200: EnterpriseSerializer, **error_responses(400, 401, 403, 404)},
+        examples=[OpenApiExample("enterprise", value=ENTERPRISE_EXAMPLE, response_only=True)],
     ),
 )
 class EnterpriseViewSet(

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers import CodeRelatedField
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 from enterprises.api.serializers import (
     CodeListField,
@@ -155,8 +156,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 def _slugs(model, *, required: bool = False) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        slug_field="code",
+    return CodeRelatedField(
         queryset=model.objects.all(),
         many=True,
         allow_empty=not required,

@@ -202,6 +202,7 @@ class ProjectViewSet(
         summary="Publish a draft (into review when the platform requires it)",
         request=None,
         responses=_project_responses,
+        examples=[OpenApiExample("published", value=PROJECT_EXAMPLE, response_only=True)],
     )
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
@@ -233,10 +234,28 @@ class ProjectViewSet(
         return self._render(project)
 
 
+_PARK_EXAMPLE = {
+    "id": 4,
+    "name": "Guoyuan Port International Logistics Hub",
+    "name_zh": "果园港国际物流枢纽",
+    "kind": "logistics_hub",
+    "country": "CN",
+    "city": "Chongqing",
+    "partner_countries": [],
+    "description": "Rail, river and road meet at the Yangtze.",
+}
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Parks, zones and hubs where projects sit"),
+    list=extend_schema(
+        summary="Parks, zones and hubs where projects sit",
+        responses={200: ParkSerializer(many=True), **error_responses(400)},
+        examples=[OpenApiExample("park", value=_PARK_EXAMPLE, response_only=True)],
+    ),
     retrieve=extend_schema(
-        summary="One park", responses={200: ParkSerializer, **error_responses(404)}
+        summary="One park",
+        responses={200: ParkSerializer, **error_responses(404)},
+        examples=[OpenApiExample("park", value=_PARK_EXAMPLE, response_only=True)],
     ),
 )
 class ParkViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):

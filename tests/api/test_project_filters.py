@@ -221,8 +221,18 @@ def test_invalid_filter_is_a_400_naming_the_parameter(api, catalogue, query, fie
     }
 
 
-def test_a_page_past_the_end_is_a_404_in_the_error_shape(api, catalogue):
-    response = api(None).get("/api/v1/projects/?page=9")
+@pytest.mark.parametrize("page", ["9", "0", "last-but-one"])
+def test_a_page_that_does_not_exist_is_a_400_naming_page(api, catalogue, page):
+    response = api(None).get(f"/api/v1/projects/?page={page}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"page": ["Invalid page."]}
+
+
+def test_an_unknown_api_url_is_a_json_404(api):
+    response = api(None).get("/api/v1/no-such-thing/")
 
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert response.json() == {
+        "error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}
+    }

@@ -86,6 +86,12 @@ def test_partial_update_changes_only_what_was_sent(api, soe, soe_staff):
         ),
         ({"sectors": []}, "sectors", "This list may not be empty."),
         (
+            {"sectors": ["logistics\x00"]},
+            "sectors",
+            "Object with code=logistics\x00 does not exist.",
+        ),
+        ({"title": "Cold\x00chain"}, "title", "Null characters are not allowed."),
+        (
             {"total_investment": "-1"},
             "total_investment",
             "Ensure this value is greater than or equal to 0.",
