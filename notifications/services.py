@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 
 # Notifications written per round trip; 1,000 rows of a few hundred bytes each.
 CREATE_BATCH_SIZE = 1000
+# Up to this many deliveries are published as one task each; more go in batches of
+# DELIVER_BATCH_SIZE per task (a batch of ids is a few hundred bytes on the broker).
+DIRECT_ENQUEUE_LIMIT = 20
+DELIVER_BATCH_SIZE = 100
 # Deliveries the sweeper re-enqueues per run (it runs every minute).
 SWEEP_BATCH_SIZE = 5000
 # A pending delivery with no scheduled retry is re-enqueued when older than this.
@@ -177,32 +181,47 @@ def _create_batch(batch: Sequence[NotificationSpec]) -> tuple[int, list[int]]:
 
 
 def deliveries_enqueue(*, delivery_ids: Sequence[int]) -> int:
-    """Publish one `notifications.deliver` task per delivery; call after commit.
+    """Publish the deliveries to the broker; call after commit. Returns how many were published.
 
-    Never raises: if the broker is unreachable the deliveries stay pending and the
-    sweeper enqueues them again. Returns how many were published.
+    A few deliveries get one `notifications.deliver` task each (lowest latency); a fan-out
+    gets one `notifications.deliver_batch` task per DELIVER_BATCH_SIZE, so a request that
+    notifies 10,000 people publishes 100 messages, not 10,000. Never raises: if the broker
+    is unreachable the deliveries stay pending and the sweeper enqueues them again.
     """
-    from notifications.tasks import delivery_send_task
+    from notifications.tasks import deliveries_send_batch_task, delivery_send_task
 
+    ids = list(delivery_ids)
+    if len(ids) <= DIRECT_ENQUEUE_LIMIT:
+        messages = [(delivery_send_task, (i,), 1) for i in ids]
+    else:
+        messages = [
+            (deliveries_send_batch_task, (chunk,), len(chunk))
+            for chunk in _chunks(ids, DELIVER_BATCH_SIZE)
+        ]
     published = 0
     try:
         with delivery_send_task.app.producer_or_acquire() as producer:
-            for delivery_id in delivery_ids:
-                delivery_send_task.apply_async(
-                    args=(delivery_id,),
-                    producer=producer,
-                    retry=True,
-                    retry_policy=PUBLISH_RETRY_POLICY,
+            for task, args, count in messages:
+                task.apply_async(
+                    args=args, producer=producer, retry=True, retry_policy=PUBLISH_RETRY_POLICY
                 )
-                published += 1
+                published += count
     except Exception:
         logger.warning(
             "Could not enqueue %d of %d deliveries; the sweeper will retry them.",
-            len(delivery_ids) - published,
-            len(delivery_ids),
+            len(ids) - published,
+            len(ids),
             exc_info=True,
         )
     return published
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[str, int]:
+    """Send several deliveries one by one (each locked and marked in its own transaction)."""
+    outcomes: dict[str, int] = defaultdict(int)
+    for delivery_id in delivery_ids:
+        outcomes[delivery_send(delivery_id=delivery_id)] += 1
+    return dict(outcomes)
 
 
 def deliveries_sweep(

@@ -21,6 +21,18 @@ def delivery_send_task(delivery_id: int) -> str:
     return services.delivery_send(delivery_id=delivery_id)
 
 
+@shared_task(
+    name="notifications.deliver_batch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def deliveries_send_batch_task(delivery_ids: list[int]) -> dict[str, int]:
+    """Send a batch of a fan-out; a redelivered batch skips what is already sent."""
+    return services.deliveries_send(delivery_ids=delivery_ids)
+
+
 @shared_task(name="notifications.sweep_outbox", acks_late=True, reject_on_worker_lost=True)
 def deliveries_sweep_task() -> int:
     """Every minute: re-enqueue pending deliveries whose message was lost or whose retry is due."""

@@ -295,3 +295,42 @@ def test_a_tampered_unsubscribe_token_is_rejected_and_changes_nothing(
         assert response.status_code == 400
         assert "This unsubscribe link is not valid." in response.content.decode()
     assert Preference.objects.count() == 0
+
+
+def test_a_fan_out_is_delivered_in_batches_once_to_each_recipient(
+    soe, django_capture_on_commit_callbacks, monkeypatch
+):
+    from datetime import date
+
+    from notifications import services
+    from notifications.services import (
+        DELIVER_BATCH_SIZE,
+        DIRECT_ENQUEUE_LIMIT,
+        deadline_reminders_create,
+        follow_create,
+    )
+    from tests.factories import EnterpriseFactory
+
+    monkeypatch.setattr(services, "DELIVER_BATCH_SIZE", 10)
+    batches = []
+    real_send = services.deliveries_send
+
+    def recording_send(*, delivery_ids):
+        batches.append(len(delivery_ids))
+        return real_send(delivery_ids=delivery_ids)
+
+    monkeypatch.setattr(services, "deliveries_send", recording_send)
+    follower = EnterpriseFactory()
+    count = DIRECT_ENQUEUE_LIMIT + 5
+    for i in range(count):
+        MembershipFactory(enterprise=follower, user=UserFactory(username=f"fan{i:02d}"))
+    project = ProjectFactory(owner=soe, deadline=date(2026, 6, 30))
+    follow_create(enterprise=follower, project=project)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deadline_reminders_create(today=date(2026, 6, 25)) == count
+
+    assert DELIVER_BATCH_SIZE == 100
+    assert batches == [10, 10, 5]
+    assert sorted(m.to[0] for m in mail.outbox) == [f"fan{i:02d}@example.com" for i in range(count)]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
