@@ -156,12 +156,18 @@ def test_chinese_shows_chinese_labels_on_browser_and_project_pages(page, demo):
 
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page).to_have_url(re.compile(r"sector=logistics\.warehousing"))
+    # Interface text from the translation catalogue ...
+    expect(page.get_by_role("heading", level=1)).to_have_text("合作机会")
+    expect(page.get_by_role("button", name="应用筛选")).to_be_visible()
+    expect(page.get_by_label("行业", exact=True)).to_be_visible()
+    # ... and reference labels from the data, in Chinese.
     expect(page.locator(".project-card .tag", has_text="仓储").first).to_be_visible()
-    expect(page.get_by_label("Sector", exact=True)).to_contain_text("仓储")
+    expect(page.locator("#id_sector option:checked")).to_have_text("— 仓储")
     expect(page.locator("#id_place option:checked")).to_have_text("泰国")
     screenshot(page, "09-opportunities-chinese")
 
     page.locator(f"a[href='/opportunities/{WAREHOUSE}/']").click()
+    expect(page.get_by_role("heading", name="项目概况")).to_be_visible()
     expect(page.locator(".tag", has_text="租赁").first).to_be_visible()
     expect(page.locator(".tag", has_text="东盟").first).to_be_visible()
     expect(page.get_by_text("泰国").first).to_be_visible()
@@ -217,7 +223,7 @@ def test_pages_fit_a_phone_screen(browser, live_server, demo):
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow == 0, path
-        screenshot(phone, "12-phone-project")
+        screenshot(phone, "12-phone-project", full_page=False)
     finally:
         context.close()
 
