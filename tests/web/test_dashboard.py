@@ -116,3 +116,27 @@ def test_dashboard_shows_list_totals_and_breakdowns(client, soe, soe_staff):
         "chart-countries",
     ):
         assert f'id="{chart_id}"' in content
+
+
+def test_totals_chart_compares_every_list(client, soe_staff):
+    first = OpportunityListFactory(name="List A")
+    second = OpportunityListFactory(name="List B")
+    ProjectFactory(
+        opportunity_list=first,
+        total_investment=Decimal("2000000000"),
+        external_investment_sought=Decimal("1000000000"),
+    )
+    ProjectFactory(
+        opportunity_list=second,
+        total_investment=Decimal("500000000"),
+        external_investment_sought=Decimal("100000000"),
+    )
+    client.force_login(soe_staff)
+
+    response = client.get(reverse("web:dashboard"), {"list": second.pk})
+
+    assert response.context["chosen"] == second
+    assert response.context["totals"].projects == 1
+    chart = str(response.context["totals_chart"])
+    assert "List A: Total investment CNY 2 billion, Sought CNY 1 billion, Signed CNY 0" in chart
+    assert "List B: Total investment CNY 500 million, Sought CNY 100 million, Signed CNY 0" in chart

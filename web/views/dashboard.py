@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from core.models import localized
 from deals.selectors import opportunity_list_totals
 from projects.models import OpportunityList
 from web import charts
@@ -28,7 +29,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rates = request_rates(request)
     context: dict = {"lists": lists, "chosen": chosen}
     if chosen is not None:
-        totals = opportunity_list_totals(opportunity_list=chosen)
+        per_list = {item.pk: opportunity_list_totals(opportunity_list=item) for item in lists}
+        totals = per_list[chosen.pk]
         data = dashboard_data(opportunity_list=chosen, rates=rates)
         context.update(
             totals=totals,
@@ -38,13 +40,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 series=[_("Total investment"), _("Sought"), _("Signed")],
                 groups=[
                     (
-                        str(chosen),
+                        localized(item.name, item.name_zh),
                         [
-                            totals.total_investment_cny,
-                            totals.sought_cny,
-                            totals.agreements_value_cny,
+                            per_list[item.pk].total_investment_cny,
+                            per_list[item.pk].sought_cny,
+                            per_list[item.pk].agreements_value_cny,
                         ],
                     )
+                    for item in lists
                 ],
                 value_format=_cny,
             ),

@@ -154,7 +154,6 @@ def project_pipeline(request: HttpRequest, reference: str) -> HttpResponse:
     interests = list(
         Interest.objects.filter(project=project)
         .select_related("enterprise", "enterprise__ownership", "cooperation_mode")
-        .prefetch_related("transitions")
         .order_by("-updated_at")
     )
     return render(
