@@ -257,3 +257,19 @@ def test_chinese_shows_reference_labels_in_chinese(client):
     content = response.content.decode()
     assert "仓储" in content
     assert '<html lang="zh-hans">' in content
+
+
+def test_chinese_pages_name_chinese_enterprises_by_their_chinese_name(client):
+    from tests.factories import SoeFactory
+
+    owner = SoeFactory(
+        name="Minsheng Industrial (Group) Co., Ltd.", name_local="民生实业（集团）有限公司"
+    )
+    project = ProjectFactory(owner=owner)
+    url = reverse("web:project_detail", args=[project.reference])
+
+    english = client.get(url).content.decode()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Minsheng Industrial (Group) Co., Ltd.</a>" in english
+    assert "民生实业（集团）有限公司</a>" in chinese

@@ -64,3 +64,12 @@ def local_name(obj) -> str:
     if obj is None:
         return ""
     return localized(obj.name, getattr(obj, "name_zh", ""))
+
+
+@register.filter
+def enterprise_name(enterprise) -> str:
+    """A Chinese enterprise's Chinese name when the page is in Chinese, else its name."""
+    if enterprise is None:
+        return ""
+    chinese = enterprise.name_local if str(enterprise.country) == "CN" else ""
+    return localized(enterprise.name, chinese)
