@@ -59,7 +59,60 @@ OWNERSHIPS = [c for c, *_ in codes.OWNERSHIP_TYPES]
 REGIONS = [c for c, *_ in codes.REGIONS]
 COUNTRIES = sorted(set().union(*codes.region_members().values()) | {"CN"})
 PARTNER_COUNTRIES = ["TH", "SG", "MY", "VN", "HK", "MO", "DE", "BR", "AE", "LA", "ID", "ZA", "MX"]
-DOMAIN_WORDS = ["port", "rail", "bonded", "warehouse", "warehousing", "cargo", "air", "freight", "vehicle", "automotive", "shipping", "route", "logistics", "cold", "chain", "pharmaceutical", "express", "terminal", "container", "berth", "yard", "intermodal", "corridor", "finance", "bank", "loan", "fund", "equity", "park", "factory", "electronics", "chip", "semiconductor", "data", "cloud", "energy", "solar", "storage", "grid", "trade", "distribution", "ecommerce", "fulfilment", "customs", "broker", "inspection", "dealer", "import", "export", "ro-ro", "fleet", "forwarding"]
+DOMAIN_WORDS = [
+    "port",
+    "rail",
+    "bonded",
+    "warehouse",
+    "warehousing",
+    "cargo",
+    "air",
+    "freight",
+    "vehicle",
+    "automotive",
+    "shipping",
+    "route",
+    "logistics",
+    "cold",
+    "chain",
+    "pharmaceutical",
+    "express",
+    "terminal",
+    "container",
+    "berth",
+    "yard",
+    "intermodal",
+    "corridor",
+    "finance",
+    "bank",
+    "loan",
+    "fund",
+    "equity",
+    "park",
+    "factory",
+    "electronics",
+    "chip",
+    "semiconductor",
+    "data",
+    "cloud",
+    "energy",
+    "solar",
+    "storage",
+    "grid",
+    "trade",
+    "distribution",
+    "ecommerce",
+    "fulfilment",
+    "customs",
+    "broker",
+    "inspection",
+    "dealer",
+    "import",
+    "export",
+    "ro-ro",
+    "fleet",
+    "forwarding",
+]
 
 
 def vocabulary() -> Vocabulary:
@@ -326,22 +379,30 @@ def _links(model, key: str, records) -> None:
 
 
 def one_project_phase(project_id: int) -> dict:
+    """The worker's `matchmaking.project_rescore` path; the prune it enqueues is timed apart."""
     _django()
+    from matchmaking import services
     from matchmaking.features import enterprise_snapshot
-    from matchmaking.services import matches_rescore_projects
 
+    enqueued: list[dict] = []
+    services._prune_after_commit = lambda **ids: enqueued.append(ids)
     t = time.perf_counter()
     enterprise_snapshot(fresh=True)
     cold_snapshot = time.perf_counter() - t
     runs = []
     for _ in range(3):
-        summary = matches_rescore_projects(project_ids=[project_id], prune=True)
+        summary = services.matches_rescore_projects(project_ids=[project_id], prune=True)
         runs.append({"seconds": summary.seconds, "stored": summary.stored, **summary.timings})
+    t = time.perf_counter()
+    pruned = services.matches_prune(**enqueued[-1])
+    prune_s = time.perf_counter() - t
     return {
         "snapshot_build_s": cold_snapshot,
         "warm_runs": runs,
         "warm_best_s": min(r["seconds"] for r in runs),
         "cold_total_s": cold_snapshot + runs[0]["seconds"],
+        "prune_task_s": prune_s,
+        "pruned": pruned,
         "peak_rss_mib": peak_mib(),
     }
 
@@ -387,6 +448,10 @@ def main() -> None:
         "--memory-sizes", default="25000,100000", help="enterprise counts for the memory curve"
     )
     parser.add_argument("--skip-db", action="store_true")
+    parser.add_argument("--skip-engine", action="store_true", help="only the database part")
+    parser.add_argument(
+        "--keep-data", action="store_true", help="reuse the synthetic rows already in the database"
+    )
     parser.add_argument("--phase", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -409,48 +474,57 @@ def main() -> None:
         "command": " ".join(["bench/scoring.py", *sys.argv[1:]]),
         "cpus": os.cpu_count(),
     }
-    print(
-        f"# engine: {args.projects} projects x {args.enterprises} enterprises, chunk {args.chunk}"
-    )
-    engine = child(
-        "engine", str(args.enterprises), str(args.projects), str(args.naive_sample), str(args.chunk)
-    )
-    report["engine"] = engine
-    print(
-        f"engine          {engine['engine_s']:8.2f} s  {engine['engine_pairs_per_s']:>14,.0f} pairs/s\n"
-        f"floor (matmul)  {engine['floor_s']:8.2f} s  {engine['floor_pairs_per_s']:>14,.0f} pairs/s"
-        f"  -> engine / floor = {engine['engine_over_floor']:.2f}x\n"
-        f"naive per pair                {engine['naive_pairs_per_s']:>14,.0f} pairs/s"
-        f"  -> engine is {engine['engine_over_naive_speedup']:,.0f}x faster\n"
-        f"features build  {engine['build_features_s']:8.2f} s; selected pairs {engine['selected_pairs']:,}; "
-        f"their components+reasons inputs {engine['explain_components_s']:.2f} s; "
-        f"peak RSS {engine['peak_rss_mib']:.0f} MiB"
-    )
-    memory = []
-    for size in [int(s) for s in args.memory_sizes.split(",") if s]:
-        if size == args.enterprises:
-            memory.append({"enterprises": size, "peak_rss_mib": engine["peak_rss_mib"]})
-            continue
-        m = child("engine", str(size), str(args.projects), "100", str(args.chunk))
-        memory.append(
-            {"enterprises": size, "peak_rss_mib": m["peak_rss_mib"], "engine_s": m["engine_s"]}
+    if not args.skip_engine:
+        print(
+            f"# engine: {args.projects} projects x {args.enterprises} enterprises, chunk {args.chunk}"
         )
-    report["memory"] = memory
-    for m in memory:
-        print(f"peak RSS with {m['enterprises']:>7,} enterprises: {m['peak_rss_mib']:.0f} MiB")
+        engine = child(
+            "engine",
+            str(args.enterprises),
+            str(args.projects),
+            str(args.naive_sample),
+            str(args.chunk),
+        )
+        report["engine"] = engine
+        print(
+            f"engine          {engine['engine_s']:8.2f} s  {engine['engine_pairs_per_s']:>14,.0f} pairs/s\n"
+            f"floor (matmul)  {engine['floor_s']:8.2f} s  {engine['floor_pairs_per_s']:>14,.0f} pairs/s"
+            f"  -> engine / floor = {engine['engine_over_floor']:.2f}x\n"
+            f"naive per pair                {engine['naive_pairs_per_s']:>14,.0f} pairs/s"
+            f"  -> engine is {engine['engine_over_naive_speedup']:,.0f}x faster\n"
+            f"features build  {engine['build_features_s']:8.2f} s; selected pairs {engine['selected_pairs']:,}; "
+            f"their components+reasons inputs {engine['explain_components_s']:.2f} s; "
+            f"peak RSS {engine['peak_rss_mib']:.0f} MiB"
+        )
+        memory = []
+        for size in [int(s) for s in args.memory_sizes.split(",") if s]:
+            if size == args.enterprises:
+                memory.append({"enterprises": size, "peak_rss_mib": engine["peak_rss_mib"]})
+                continue
+            m = child("engine", str(size), str(args.projects), "100", str(args.chunk))
+            memory.append(
+                {"enterprises": size, "peak_rss_mib": m["peak_rss_mib"], "engine_s": m["engine_s"]}
+            )
+        report["memory"] = memory
+        for m in memory:
+            print(f"peak RSS with {m['enterprises']:>7,} enterprises: {m['peak_rss_mib']:.0f} MiB")
 
     if not args.skip_db:
         print("# end to end on the database at DATABASE_URL")
-        setup = child("db-setup", str(args.enterprises), str(args.projects))
-        report["db_setup"] = setup
-        print(f"bulk insert of the synthetic data: {setup['db_setup_s']:.1f} s ({setup['vendor']})")
+        if not args.keep_data:
+            setup = child("db-setup", str(args.enterprises), str(args.projects))
+            report["db_setup"] = setup
+            print(
+                f"bulk insert of the synthetic data: {setup['db_setup_s']:.1f} s ({setup['vendor']})"
+            )
         one = child("one", "1")
         report["one_project"] = one
         print(
             f"one project x {args.enterprises:,}: warm {one['warm_best_s']:.3f} s "
             f"(runs {[round(r['seconds'], 3) for r in one['warm_runs']]}, "
             f"stages {one['warm_runs'][-1]}); "
-            f"snapshot build {one['snapshot_build_s']:.2f} s; cold total {one['cold_total_s']:.2f} s"
+            f"snapshot build {one['snapshot_build_s']:.2f} s; cold total {one['cold_total_s']:.2f} s; "
+            f"the prune task it enqueues {one['prune_task_s']:.2f} s"
         )
         full = child("full")
         report["full"] = full

@@ -17,7 +17,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -92,6 +92,8 @@ class EnterpriseSnapshot:
     batch: scoring.EnterpriseBatch
     texts: tuple[str, ...]
     rates: dict[str, Decimal]
+    # Token sets of the texts, filled on demand (the words a text-match reason quotes).
+    tokens: dict[int, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def enterprise_records(

@@ -127,8 +127,8 @@ def _without_owner(scores: scoring.PairScores) -> scoring.PairScores:
 class _Tokens:
     """Token sets of texts, computed once per text (the evidence of a text match)."""
 
-    def __init__(self, texts, index) -> None:
-        self.texts, self.index, self.cache = texts, index, {}
+    def __init__(self, texts, cache: dict[int, frozenset[str]] | None = None) -> None:
+        self.texts, self.cache = texts, {} if cache is None else cache
 
     def __getitem__(self, row: int) -> frozenset[str]:
         tokens = self.cache.get(row)
@@ -241,8 +241,8 @@ def _score_and_store(
     weights = matching_weights(config=config)
     now = timezone.now()
     fast = _copy_upsert_available()
-    p_tokens = _Tokens(project_texts, eb.text_index)
-    e_tokens = _Tokens(enterprise_texts, eb.text_index)
+    p_tokens = _Tokens(project_texts)
+    e_tokens = _Tokens(enterprise_texts, snap.tokens if eb is snap.batch else None)
     timings = summary.timings
     new_ids: list[int] = []
     with transaction.atomic():
@@ -339,8 +339,9 @@ def matches_rescore_projects(
 ) -> RescoreSummary:
     """Score published projects (all, or `project_ids`) against every enterprise and store.
 
-    With `prune`, enterprises that gained a project drop the ones beyond their K best
-    (a full rescore prunes once at the end instead, see `matches_prune`).
+    With `prune`, enterprises that gained a project drop the ones beyond their K best in a
+    `matchmaking.prune` task enqueued on commit (a full rescore prunes once at the end
+    instead, see `matches_prune`).
     """
     started = time.perf_counter()
     summary = RescoreSummary()
@@ -373,7 +374,7 @@ def matches_rescore_projects(
     )
     if prune:
         touched = sorted({int(snap.batch.ids[e]) for e in selection.enterprise_rows})
-        summary.deleted += matches_prune(config=config, enterprise_ids=touched)
+        _prune_after_commit(enterprise_ids=touched)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -442,9 +443,20 @@ def enterprise_rescore(
         )
         touched = sorted(int(pb.ids[r]) for r in theirs)
         if touched:
-            summary.deleted += matches_prune(config=config, project_ids=touched)
+            _prune_after_commit(project_ids=touched)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _prune_after_commit(
+    *, project_ids: list[int] | None = None, enterprise_ids: list[int] | None = None
+) -> None:
+    """Trim the other side's top-K sets in a task of its own, so a rescore returns fast."""
+    from matchmaking.tasks import prune_task
+
+    transaction.on_commit(
+        lambda: prune_task.delay(project_ids=project_ids, enterprise_ids=enterprise_ids)
+    )
 
 
 def matches_prune(

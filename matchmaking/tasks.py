@@ -53,5 +53,8 @@ def rescore_chunk_task(project_ids: list[int], run_id: str | None = None) -> dic
 
 
 @shared_task(name="matchmaking.prune", soft_time_limit=600, time_limit=720, **RETRY)
-def prune_task() -> int:
-    return services.matches_prune()
+def prune_task(
+    project_ids: list[int] | None = None, enterprise_ids: list[int] | None = None
+) -> int:
+    """Delete untouched matches outside both top-K sets (all, or those of the given ids)."""
+    return services.matches_prune(project_ids=project_ids, enterprise_ids=enterprise_ids)

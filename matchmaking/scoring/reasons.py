@@ -53,19 +53,17 @@ def _rule_reason(status: int, p: ProjectRecord, e: EnterpriseRecord, vocab: Voca
     return []
 
 
+def _related(a: str, b: str) -> bool:
+    return a != b and (sector_parent(a) == b or sector_parent(b) == a)
+
+
 def _sector_reasons(p: ProjectRecord, e: EnterpriseRecord, e_side: float) -> list:
-    same = sorted(set(p.sectors) & set(e.sectors))
+    e_sectors = set(e.sectors)
+    same = sorted(set(p.sectors) & e_sectors)
     related = sorted(
-        {
-            code
-            for code in p.sectors
-            if code not in same
-            and any(
-                sector_parent(code) == other or sector_parent(other) == code
-                for other in e.sectors
-                if other != code
-            )
-        }
+        code
+        for code in set(p.sectors) - e_sectors
+        if any(_related(code, other) for other in e_sectors)
     )
     out = []
     if same:
@@ -74,14 +72,13 @@ def _sector_reasons(p: ProjectRecord, e: EnterpriseRecord, e_side: float) -> lis
         out.append(_reason("sector_related", "project", codes=related))
     if not same and not related:
         out.append(_reason("sector_none", "project", codes=sorted(p.sectors)))
-    if len(e.sectors) > 1 and e_side < 0.5:
+    if len(e_sectors) > 1 and e_side < 0.5:
         matched = sum(
             1
-            for other in e.sectors
-            if other in p.sectors
-            or any(sector_parent(other) == c or sector_parent(c) == other for c in p.sectors)
+            for other in e_sectors
+            if other in p.sectors or any(_related(other, c) for c in p.sectors)
         )
-        out.append(_reason("sector_breadth", "enterprise", matched=matched, total=len(e.sectors)))
+        out.append(_reason("sector_breadth", "enterprise", matched=matched, total=len(e_sectors)))
     return out
 
 
@@ -164,6 +161,28 @@ def explain_pair(
     return reasons
 
 
+class _Sides:
+    """sides[component][key] for pair i, read lazily from column lists (no dict per pair)."""
+
+    __slots__ = ("columns", "i")
+
+    def __init__(self, columns: dict[str, dict[str, list[float]]], i: int) -> None:
+        self.columns, self.i = columns, i
+
+    def __getitem__(self, component: str) -> _Side:
+        return _Side(self.columns[component], self.i)
+
+
+class _Side:
+    __slots__ = ("column", "i")
+
+    def __init__(self, column: dict[str, list[float]], i: int) -> None:
+        self.column, self.i = column, i
+
+    def __getitem__(self, key: str) -> float:
+        return self.column[key][self.i]
+
+
 def explain_pairs(
     scores: PairScores,
     *,
@@ -174,26 +193,25 @@ def explain_pairs(
 ) -> list[list[dict]]:
     """Reasons for every pair of `scores`, in order."""
     out = []
-    comp = scores.components
-    names = list(comp)
-    for i, (pr, er) in enumerate(zip(scores.project_rows, scores.enterprise_rows, strict=True)):
-        sides = {
-            n: {
-                "enterprise": float(comp[n]["enterprise"][i]),
-                "fit": float(comp[n]["fit"][i]),
-                "points": float(comp[n]["points"][i]),
-            }
-            for n in names
-        }
+    columns = {
+        n: {side: c[side].tolist() for side in ("enterprise", "fit", "points")}
+        for n, c in scores.components.items()
+    }
+    status = scores.status.tolist()
+    terms = terms or {}
+    for i, (pr, er) in enumerate(
+        zip(scores.project_rows.tolist(), scores.enterprise_rows.tolist(), strict=True)
+    ):
+        sides = _Sides(columns, i)
         p, e = projects[pr], enterprises[er]
         out.append(
             explain_pair(
                 project=p,
                 enterprise=e,
-                status=int(scores.status[i]),
+                status=status[i],
                 sides=sides,
                 vocab=vocab,
-                shared_terms=(terms or {}).get((p.id, e.id)),
+                shared_terms=terms.get((p.id, e.id)),
             )
         )
     return out
