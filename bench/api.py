@@ -1,0 +1,469 @@
+"""Benchmark of the REST API at 10^5 projects and 10^5 enterprises, against gunicorn.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/parklink_apibench \\
+    REDIS_URL=redis://127.0.0.1:6379/13 \\
+    .venv/bin/python bench/api.py [--projects 100000] [--enterprises 100000]
+        [--requests 200] [--concurrency 20] [--seconds 10] [--workers 4]
+        [--search-index]
+
+1. Creates the database if needed, migrates it, and loads (once; a second run reuses the
+   rows) N enterprises and N projects with bulk_create in batches, over the real reference
+   codes, plus stored matches (50 candidates for each of the first 2,000 projects, and 50
+   recommendations for the benchmark enterprise).
+2. Starts gunicorn on config.wsgi with the production settings (DEBUG off, persistent
+   connections) and throttle rates high enough not to refuse the benchmark; a token of an
+   SOE staff user authenticates every request, so all endpoints pay the same auth cost.
+3. For each endpoint: p50/p95 latency of one client (sequential requests after a warm-up),
+   then requests per second with C concurrent clients (one process each, for S seconds).
+   Endpoints: a trivial DRF endpoint (GET /api/v1/ownership-types/, four rows), the
+   filtered and searched project list, the candidate list of one project and the
+   recommendation list of one enterprise. Prints figures and ratios to the trivial one.
+
+`--search-index` first creates the GIN expression index on the projects' weighted search
+document (the one projects.api.filters.SEARCH_VECTOR describes) if it is missing; without
+it PostgreSQL computes the document of every candidate row on each search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    raise SystemExit("set DATABASE_URL to a PostgreSQL database (see the docstring)")
+
+BATCH_SIZE = 5_000
+CANDIDATE_PROJECTS = 2_000
+MATCHES_PER_PROJECT = 50
+BENCH_PREFIX = "BENCH-"
+SEARCH_INDEX = "bench_project_search_document"
+SEARCH_INDEX_SQL = (
+    f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON projects_project USING gin (("
+    "setweight(to_tsvector('english'::regconfig, COALESCE(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, COALESCE(description, '')), 'B')))"
+)
+
+WORDS = [
+    "port",
+    "rail",
+    "sea",
+    "intermodal",
+    "bonded",
+    "warehouse",
+    "logistics",
+    "hub",
+    "air",
+    "cargo",
+    "terminal",
+    "vehicle",
+    "shipping",
+    "route",
+    "automotive",
+    "electronics",
+    "assembly",
+    "park",
+    "industrial",
+    "zone",
+    "trade",
+    "finance",
+    "digital",
+    "data",
+    "centre",
+    "energy",
+    "storage",
+    "solar",
+    "grid",
+    "agriculture",
+    "fruit",
+    "processing",
+    "yard",
+    "container",
+    "customs",
+    "clearance",
+    "distribution",
+    "platform",
+    "corridor",
+    "river",
+    "barge",
+    "freight",
+]
+PHRASES = ["cold chain", "cross-border e-commerce", "smart logistics", "free trade zone"]
+CURRENCIES = ["CNY"] * 6 + ["USD", "USD", "EUR", "SGD", "THB", "MYR"]
+COUNTRIES = ["CN"] * 4 + ["SG", "MY", "TH", "VN", "DE", "BR", "AE", "HK"]
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
+        cwd=REPO,
+        check=True,
+    )
+
+
+def _text(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    if rng.random() < 0.1:
+        words.insert(rng.randrange(len(words)), rng.choice(PHRASES))
+    return " ".join(words)
+
+
+def load(*, projects: int, enterprises: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
+    from enterprises.models import Enterprise, Membership
+    from matchmaking.models import Match
+    from projects.models import Project
+
+    rng = random.Random(2025)
+    sectors = list(Sector.objects.values_list("code", flat=True))
+    modes = list(CooperationMode.objects.values_list("code", flat=True))
+    corridors = list(Corridor.objects.values_list("code", flat=True))
+    regions = list(Region.objects.values_list("code", flat=True))
+    ownerships = list(OwnershipType.objects.values_list("code", flat=True))
+    now = timezone.now()
+
+    have = Enterprise.objects.filter(reference__startswith=BENCH_PREFIX).count()
+    if have < enterprises:
+        t = time.perf_counter()
+        rows = []
+        for i in range(have, enterprises):
+            low = Decimal(rng.choice([1, 5, 10, 50, 100])) * 1_000_000
+            rows.append(
+                Enterprise(
+                    reference=f"{BENCH_PREFIX}E{i:06d}",
+                    name=f"Enterprise {i} {rng.choice(WORDS).title()}",
+                    ownership_id="soe" if i == 0 else rng.choice(ownerships),
+                    country="CN" if i == 0 else rng.choice(COUNTRIES),
+                    investment_min=low,
+                    investment_max=low * 10,
+                    currency=rng.choice(CURRENCIES),
+                    description=_text(rng, 25),
+                    is_verified=True,
+                )
+            )
+        created = _bulk(Enterprise, rows)
+        through = Enterprise.sectors.through
+        _bulk(
+            through,
+            [
+                through(enterprise_id=e.pk, sector_id=code)
+                for e in created
+                for code in rng.sample(sectors, 2)
+            ],
+        )
+        print(f"loaded {len(created):,} enterprises in {time.perf_counter() - t:.1f} s")
+
+    owner = Enterprise.objects.get(reference=f"{BENCH_PREFIX}E000000")
+    partner = Enterprise.objects.get(reference=f"{BENCH_PREFIX}E000001")
+    owners = list(
+        Enterprise.objects.filter(reference__startswith=BENCH_PREFIX, ownership_id="soe")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2000]
+    )
+    have = Project.objects.filter(reference__startswith=BENCH_PREFIX).count()
+    if have < projects:
+        t = time.perf_counter()
+        rows = []
+        for i in range(have, projects):
+            total = Decimal(rng.randrange(10, 10_000)) * 1_000_000
+            status = "published" if rng.random() < 0.8 else rng.choice(["draft", "signed"])
+            rows.append(
+                Project(
+                    reference=f"{BENCH_PREFIX}P{i:06d}",
+                    title=_text(rng, 6).capitalize(),
+                    description=_text(rng, 60),
+                    owner_id=owner.pk if i < CANDIDATE_PROJECTS else rng.choice(owners),
+                    target_countries=rng.sample(COUNTRIES[4:], rng.choice([0, 0, 1, 2])),
+                    total_investment=total,
+                    external_investment_sought=total / 2,
+                    currency=rng.choice(CURRENCIES),
+                    status="published" if i < CANDIDATE_PROJECTS else status,
+                    deadline=date(2026, 1, 1) + timedelta(days=rng.randrange(0, 720)),
+                    published_at=now,
+                )
+            )
+        created = _bulk(Project, rows)
+        for field, codes, column, count in [
+            ("sectors", sectors, "sector_id", 2),
+            ("cooperation_modes", modes, "cooperationmode_id", 2),
+            ("corridors", corridors, "corridor_id", 1),
+            ("target_regions", regions, "region_id", 1),
+        ]:
+            through = getattr(Project, field).through
+            _bulk(
+                through,
+                [
+                    through(project_id=p.pk, **{column: code})
+                    for p in created
+                    for code in rng.sample(codes, count)
+                    if field != "target_regions" or rng.random() < 0.5
+                ],
+            )
+        print(f"loaded {len(created):,} projects in {time.perf_counter() - t:.1f} s")
+
+    if not Match.objects.filter(project__reference__startswith=BENCH_PREFIX).exists():
+        t = time.perf_counter()
+        project_ids = list(
+            Project.objects.filter(reference__startswith=BENCH_PREFIX)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CANDIDATE_PROJECTS]
+        )
+        enterprise_ids = list(
+            Enterprise.objects.filter(reference__startswith=BENCH_PREFIX)
+            .exclude(pk=owner.pk)
+            .values_list("pk", flat=True)[:20_000]
+        )
+        reasons = [{"code": "sector_same", "params": {"codes": ["logistics"]}}]
+        rows = []
+        for project_id in project_ids:
+            chosen = set(rng.sample(enterprise_ids, MATCHES_PER_PROJECT))
+            chosen.add(partner.pk)  # the benchmark enterprise is a candidate everywhere
+            rows += [
+                Match(
+                    project_id=project_id,
+                    enterprise_id=enterprise_id,
+                    score=round(rng.uniform(30, 95), 1),
+                    eligible=rng.random() > 0.05,
+                    reasons=reasons,
+                    components={"sector": 0.2, "region": 0.1},
+                    config_version=1,
+                    computed_at=now,
+                )
+                for enterprise_id in chosen
+            ]
+        _bulk(Match, rows)
+        print(f"loaded {len(rows):,} matches in {time.perf_counter() - t:.1f} s")
+
+    users = get_user_model().objects
+    staff, _ = users.get_or_create(username="bench.soe")
+    member, _ = users.get_or_create(username="bench.partner")
+    Membership.objects.get_or_create(user=staff, defaults={"enterprise": owner})
+    Membership.objects.get_or_create(user=member, defaults={"enterprise": partner})
+    Token.objects.get_or_create(user=staff)
+    Token.objects.get_or_create(user=member)
+
+
+def _bulk(model, rows: list) -> list:
+    created = []
+    for start in range(0, len(rows), BATCH_SIZE):
+        created += model.objects.bulk_create(rows[start : start + BATCH_SIZE])
+    return created
+
+
+def bench_settings_dir() -> str:
+    """A settings module for gunicorn: production, plus throttles that never refuse the bench."""
+    folder = tempfile.mkdtemp(prefix="parklink-bench-")
+    Path(folder, "bench_settings.py").write_text(
+        textwrap.dedent(
+            """
+            from config.settings.production import *  # noqa: F403
+
+            REST_FRAMEWORK = {
+                **REST_FRAMEWORK,  # noqa: F405
+                "DEFAULT_THROTTLE_RATES": {"anon": "100000000/minute", "user": "100000000/minute"},
+            }
+            """
+        )
+    )
+    return folder
+
+
+def start_gunicorn(*, port: int, workers: int) -> subprocess.Popen:
+    folder = bench_settings_dir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([folder, str(REPO)]),
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own fixed command line
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            if _get(port, "/api/v1/ownership-types/", {})[0] == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def one_client(port: int, path: str, headers: dict[str, str], n: int) -> list[float]:
+    for _ in range(10):
+        status, body = _get(port, path, headers)
+        assert status == 200, (path, status, body[:300])
+    timings = []
+    for _ in range(n):
+        start = time.perf_counter()
+        status, _body = _get(port, path, headers)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert status == 200
+    return timings
+
+
+def _load_worker(args: tuple) -> int:
+    port, path, headers, seconds, start_at = args
+    while time.time() < start_at:
+        time.sleep(0.001)
+    done = 0
+    stop = start_at + seconds
+    while time.time() < stop:
+        status, _body = _get(port, path, headers)
+        assert status == 200
+        done += 1
+    return done
+
+
+def throughput(port: int, path: str, headers: dict, clients: int, seconds: float) -> float:
+    start_at = time.time() + 1.0
+    with multiprocessing.Pool(clients) as pool:
+        counts = pool.map(_load_worker, [(port, path, headers, seconds, start_at)] * clients)
+    return sum(counts) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="per endpoint, one client")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint, under load")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--search-index", action="store_true")
+    options = parser.parse_args()
+
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from projects.models import Project
+
+    load(projects=options.projects, enterprises=options.enterprises)
+    with connection.cursor() as cursor:
+        if options.search_index:
+            cursor.execute(SEARCH_INDEX_SQL)
+        else:
+            cursor.execute(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
+        cursor.execute("ANALYZE")
+    candidates_of = (
+        Project.objects.filter(reference=f"{BENCH_PREFIX}P000000").values_list("pk", flat=True)
+    )[0]
+    staff = {"Authorization": f"Token {Token.objects.get(user__username='bench.soe').key}"}
+    partner = {"Authorization": f"Token {Token.objects.get(user__username='bench.partner').key}"}
+    connection.close()
+
+    endpoints = [
+        ("trivial DRF endpoint", "/api/v1/ownership-types/", staff),
+        (
+            "projects: filtered + searched",
+            "/api/v1/projects/?q=cold+chain&sector=logistics&place=TH"
+            "&min_amount=10000000&currency=USD",
+            staff,
+        ),
+        ("projects: filtered, no search", "/api/v1/projects/?sector=logistics&place=TH", staff),
+        ("matches: candidates of a project", f"/api/v1/matches/?project={candidates_of}", staff),
+        ("matches: recommendations", "/api/v1/matches/", partner),
+    ]
+    print(
+        f"\n{options.projects:,} projects, {options.enterprises:,} enterprises; gunicorn "
+        f"{options.workers} sync workers, DEBUG off; {os.cpu_count()} CPUs shared with the "
+        f"clients; search index: {'yes' if options.search_index else 'no'}"
+    )
+    options.port = options.port or _free_port()
+    server = start_gunicorn(port=options.port, workers=options.workers)
+    try:
+        results = []
+        for name, path, headers in endpoints:
+            timings = one_client(options.port, path, headers, options.requests)
+            quantiles = statistics.quantiles(timings, n=100)
+            rate = throughput(options.port, path, headers, options.concurrency, options.seconds)
+            results.append((name, statistics.median(timings), quantiles[94], rate))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    trivial_rate = results[0][3]
+    print(
+        f"\n{'endpoint':36} {'p50 ms':>8} {'p95 ms':>8} {'req/s @' + str(options.concurrency):>10} {'vs trivial':>10}"
+    )
+    for name, p50, p95, rate in results:
+        print(f"{name:36} {p50:8.1f} {p95:8.1f} {rate:10.1f} {rate / trivial_rate:10.0%}")
+    for name, _p50, p95, rate in results[1:]:
+        verdict_latency = "meets" if p95 < 50 else "MISSES"
+        verdict_rate = "meets" if rate >= 0.3 * trivial_rate else "MISSES"
+        print(
+            f"{name}: p95 {p95:.1f} ms {verdict_latency} the 50 ms target; throughput "
+            f"{rate / trivial_rate:.0%} of trivial {verdict_rate} the 30% target"
+        )
+
+
+if __name__ == "__main__":
+    main()
