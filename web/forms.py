@@ -39,10 +39,13 @@ def currency_choices():
     return [(code, code) for code in VIEWER_CURRENCIES]
 
 
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+def apply_service_errors(
+    form: forms.Form, error: ValidationError, *, renames: dict[str, str] | None = None
+) -> None:
     """Show a service's ValidationError beside the fields it names (the rest on top)."""
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():
+            name = (renames or {}).get(name, name)
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)

@@ -1,10 +1,9 @@
-"""Writes that only the web sign-up needs: a user and their enterprise's application.
+"""The one write only the web sign-up needs: a user's application for their enterprise.
 
-The enterprises app has no "create" service yet (imports create enterprises through
-their own validator), so the application is created here with the model's validation,
-and the membership through enterprises.services.membership_add. An administrator then
-verifies the enterprise (enterprises.services.enterprise_verify) before its members may
-express interest.
+Creation and validation are enterprises.services' (`enterprise_create`, `membership_add`);
+this only picks a fresh reference and makes the applicant the enterprise's administrator.
+An administrator then verifies the enterprise (`enterprise_verify`, in the admin) before
+its members may express interest.
 """
 
 import secrets
@@ -14,8 +13,9 @@ from django.db import transaction
 
 from core.models import OwnershipType, Sector
 from enterprises.models import Enterprise, Membership
-from enterprises.services import membership_add
+from enterprises.services import enterprise_create, membership_add
 
+# Applications get references of their own, apart from the imported ENT-0001 ... series.
 REFERENCE_PREFIX = "ENT-W"
 
 
@@ -38,18 +38,16 @@ def enterprise_application_submit(
     description: str = "",
 ) -> Enterprise:
     """Create an unverified enterprise with `user` as its administrator."""
-    enterprise = Enterprise(
+    enterprise = enterprise_create(
+        by=user,
         reference=_new_reference(),
         name=name.strip(),
         ownership=ownership,
         country=country,
+        sectors=sectors,
         website=website,
         description=description,
         contact_email=getattr(user, "email", "") or "",
-        is_verified=False,
     )
-    enterprise.full_clean(validate_constraints=False)
-    enterprise.save()
-    enterprise.sectors.set(sectors)
     membership_add(enterprise=enterprise, user=user, role=Membership.Role.ADMIN)
     return enterprise

@@ -126,3 +126,24 @@ def test_password_reset_emails_a_link_that_sets_a_new_password(client, foreign_m
     assert done.url == reverse("web:password_reset_complete")
     foreign_member.refresh_from_db()
     assert foreign_member.check_password("brand-New-pass-77")
+
+
+def test_signup_refused_by_the_enterprise_rules_keeps_nothing(client, monkeypatch):
+    # The service's rules are the last word: a refusal there shows beside the field and
+    # rolls back the user too.
+    from django.core.exceptions import ValidationError
+
+    import web.services
+
+    def refuse(**fields):
+        raise ValidationError({"name": ["An enterprise with this name is under review."]})
+
+    monkeypatch.setattr(web.services, "enterprise_create", refuse)
+
+    response = client.post(reverse("web:signup"), signup_data())
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["enterprise_name"] == [
+        "An enterprise with this name is under review."
+    ]
+    assert not get_user_model().objects.filter(username="lim").exists()

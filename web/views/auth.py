@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +11,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
 from enterprises.selectors import enterprise_for_user
-from web.forms import SignupForm
+from web.forms import SignupForm, apply_service_errors
 from web.services import enterprise_application_submit
 
 
@@ -19,17 +20,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("web:home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            enterprise_application_submit(
-                user=user,
-                name=form.cleaned_data["enterprise_name"],
-                ownership=form.cleaned_data["ownership"],
-                country=form.cleaned_data["country"],
-                sectors=list(form.cleaned_data["sectors"]),
-                website=form.cleaned_data.get("website") or "",
-                description=form.cleaned_data.get("description") or "",
-            )
+        try:
+            with transaction.atomic():
+                user = form.save()
+                enterprise_application_submit(
+                    user=user,
+                    name=form.cleaned_data["enterprise_name"],
+                    ownership=form.cleaned_data["ownership"],
+                    country=form.cleaned_data["country"],
+                    sectors=list(form.cleaned_data["sectors"]),
+                    website=form.cleaned_data.get("website") or "",
+                    description=form.cleaned_data.get("description") or "",
+                )
+        except ValidationError as error:
+            apply_service_errors(form, error, renames={"name": "enterprise_name"})
+            return render(request, "web/auth/signup.html", {"form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
