@@ -108,9 +108,12 @@ def _country_regex(codes: Iterable[str]) -> str:
 
 
 class ProjectFilterForm(forms.Form):
+    # Set by ProjectFilter, so the rates are read once per request.
+    rates_loader: Callable[[], Mapping[str, Decimal]] = staticmethod(exchange_rates_latest)
+
     def clean_currency(self) -> str:
         currency = (self.cleaned_data.get("currency") or "CNY").upper()
-        if currency not in exchange_rates_latest():
+        if currency not in self.rates_loader():
             raise forms.ValidationError(
                 _("No exchange rate for currency %(currency)s.") % {"currency": currency}
             )
@@ -252,8 +255,19 @@ class ProjectFilter(django_filters.FilterSet):
 
     # Amounts in CNY, default ordering ----------------------------------------------------------------
 
+    @property
+    def rates(self) -> Mapping[str, Decimal]:
+        if getattr(self, "_rates", None) is None:
+            self._rates = exchange_rates_latest()
+        return self._rates
+
+    @property
+    def form(self) -> forms.Form:
+        form = super().form
+        form.rates_loader = lambda: self.rates
+        return form
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        self.rates = exchange_rates_latest()
         queryset = super().filter_queryset(projects_with_cny(queryset, rates=self.rates))
         if self.form.cleaned_data.get("ordering"):
             return queryset.order_by(*queryset.query.order_by, "pk")

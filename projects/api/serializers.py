@@ -132,20 +132,25 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @staticmethod
+    def _codes(obj: Project, field: str) -> list[str]:
+        annotated = getattr(obj, f"{field}_codes", None)  # PostgreSQL: an array per row
+        return list(annotated) if annotated is not None else codes(getattr(obj, field))
+
     def get_sectors(self, obj: Project) -> list[str]:
-        return codes(obj.sectors)
+        return self._codes(obj, "sectors")
 
     def get_cooperation_modes(self, obj: Project) -> list[str]:
-        return codes(obj.cooperation_modes)
+        return self._codes(obj, "cooperation_modes")
 
     def get_corridors(self, obj: Project) -> list[str]:
-        return codes(obj.corridors)
+        return self._codes(obj, "corridors")
 
     def get_target_regions(self, obj: Project) -> list[str]:
-        return codes(obj.target_regions)
+        return self._codes(obj, "target_regions")
 
     def get_partner_ownership(self, obj: Project) -> list[str]:
-        return codes(obj.partner_ownership)
+        return self._codes(obj, "partner_ownership")
 
     def get_target_countries(self, obj: Project) -> list[str]:
         return [country.code for country in obj.target_countries]
