@@ -44,7 +44,8 @@ def test_home_shows_each_list_with_its_public_totals(client):
     response = client.get(reverse("web:home"))
 
     assert response.status_code == 200
-    [totals] = response.context["lists"]
+    [entry] = response.context["lists"]
+    totals = entry["public"]
     assert (totals.projects, totals.total_cny, totals.sought_cny) == (
         2,
         Decimal("5000000000"),
@@ -273,3 +274,27 @@ def test_chinese_pages_name_chinese_enterprises_by_their_chinese_name(client):
 
     assert "Minsheng Industrial (Group) Co., Ltd.</a>" in english
     assert "民生实业（集团）有限公司</a>" in chinese
+
+
+def test_home_shows_the_agreements_signed_on_a_list(client):
+    from django.utils import timezone
+
+    from deals.models import Interest
+    from tests.factories import ForeignEnterpriseFactory
+    from tests.web.helpers import interest_make
+
+    opportunity_list = OpportunityListFactory(name="Signed list")
+    project = ProjectFactory(opportunity_list=opportunity_list)
+    interest = interest_make(project=project, enterprise=ForeignEnterpriseFactory())
+    Interest.objects.filter(pk=interest.pk).update(
+        state="agreement_signed",
+        signed_value=Decimal("1220000000"),
+        signed_currency="CNY",
+        signed_at=timezone.now(),
+    )
+
+    response = client.get(reverse("web:home"))
+
+    content = response.content.decode()
+    assert "CNY 1.22 billion" in content
+    assert "1 agreement signed" in content

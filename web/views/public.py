@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from deals.selectors import opportunity_list_totals
 from enterprises.models import Enterprise
 from projects import workflow
 from projects.models import Park, Project
@@ -29,11 +30,18 @@ def home(request: HttpRequest) -> HttpResponse:
     latest = _project_cards(
         project_list_visible_to(user=None).order_by("-published_at", "reference")
     )[:HOME_LATEST]
+    lists = [
+        {
+            "public": totals,
+            "deals": opportunity_list_totals(opportunity_list=totals.opportunity_list),
+        }
+        for totals in opportunity_lists_with_totals(rates=rates)
+    ]
     return render(
         request,
         "web/home.html",
         {
-            "lists": opportunity_lists_with_totals(rates=rates),
+            "lists": lists,
             "latest": latest,
             "project_count": project_list_visible_to(user=None).count(),
         },
