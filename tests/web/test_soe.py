@@ -216,3 +216,50 @@ def test_other_soe_cannot_see_the_pipeline_or_invite(
     assert client.get(reverse("web:project_pipeline", args=[project.reference])).status_code == 403
     assert client.post(reverse("web:match_invite", args=[match.pk])).status_code == 403
     assert not Interest.objects.exists()
+
+
+def test_signing_an_agreement_from_the_board_records_its_value_and_signs_the_project(
+    client, soe, soe_staff, foreign_enterprise
+):
+    project = ProjectFactory(owner=soe)
+    interest = interest_make(project=project, enterprise=foreign_enterprise, state="mou_signed")
+    client.force_login(soe_staff)
+    board = client.get(reverse("web:project_pipeline", args=[project.reference]))
+    assert 'name="signed_value"' in board.content.decode()
+
+    client.post(
+        reverse("web:interest_move", args=[interest.pk]),
+        {
+            "to": "agreement_signed",
+            "note": "Signed in Chongqing",
+            "signed_value": "120000000",
+            "signed_currency": "CNY",
+        },
+    )
+
+    interest.refresh_from_db()
+    project.refresh_from_db()
+    assert (interest.state, interest.signed_value, interest.signed_currency) == (
+        "agreement_signed",
+        Decimal("120000000"),
+        "CNY",
+    )
+    assert project.status == "signed"
+
+
+def test_an_agreement_without_its_value_is_refused(client, soe, soe_staff, foreign_enterprise):
+    project = ProjectFactory(owner=soe)
+    interest = interest_make(project=project, enterprise=foreign_enterprise, state="mou_signed")
+    client.force_login(soe_staff)
+
+    response = client.post(
+        reverse("web:interest_move", args=[interest.pk]),
+        {"to": "agreement_signed", "signed_currency": "CNY"},
+        follow=True,
+    )
+
+    interest.refresh_from_db()
+    assert interest.state == "mou_signed"
+    assert [str(m) for m in response.context["messages"]] == [
+        "signed_value: an agreement needs its signed value, above zero."
+    ]
