@@ -96,7 +96,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
 
 # Cache: Redis when configured, local memory otherwise (quick start).
 REDIS_URL = env("REDIS_URL", default="")
