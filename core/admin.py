@@ -26,6 +26,7 @@ from core.models import (
 )
 from core.resources import NegativeListRuleResource
 from core.services import exchange_rate_save
+from core.signals import negative_list_changed
 
 admin.site.site_header = _("Parklink administration")
 admin.site.site_title = _("Parklink administration")
@@ -215,6 +216,14 @@ class NegativeListRuleAdmin(ContractImportMixin, ExportMixin, admin.ModelAdmin):
     autocomplete_fields = ("sector",)
     readonly_fields = ("updated_at",)
     fields = ("sector", "rule", "note", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        negative_list_changed.send(sender=NegativeListRule)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        negative_list_changed.send(sender=NegativeListRule)
 
     @admin.display(description=_("code"), ordering="sector__code")
     def sector_code(self, obj: NegativeListRule) -> str:

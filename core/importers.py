@@ -24,6 +24,7 @@ from core.imports import (
     table_read,
 )
 from core.models import NegativeListRule
+from core.signals import negative_list_changed
 
 COLUMNS = Columns(required=("sector", "rule"), optional=("note",))
 RULES = tuple(NegativeListRule.Rule.values)
@@ -75,6 +76,8 @@ def negative_list_import(*, path: Path) -> ImportResult:
             outcome = records_sync(
                 model=NegativeListRule, key_field="sector_id", plans=plans, existing=existing
             )
+            if outcome.created or outcome.updated:
+                negative_list_changed.send(sender=NegativeListRule)
     except IntegrityError:
         return concurrent_change_result(path)
     return ImportResult(
