@@ -6,12 +6,15 @@ below), so these hold even before the settings name them.
 
 from typing import Any, ClassVar
 
+from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.functional import cached_property
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -51,6 +54,42 @@ class Pagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         except NotFound as exc:
             raise bad_request(str(exc.detail), field=self.page_query_param) from exc
+
+
+class CappedCountPaginator(DjangoPaginator):
+    """Counts at most `cap` + 1 rows: `SELECT COUNT(*) FROM (... LIMIT cap + 1)` stops early,
+    where an exact count of a broad filter over 10^5 rows reads every match."""
+
+    cap = 1000
+
+    @cached_property
+    def count(self) -> int:
+        counted = self.object_list.order_by()[: self.cap + 1].count()
+        self.count_exact = counted <= self.cap
+        return min(counted, self.cap)
+
+
+class CappedCountPagination(Pagination):
+    """Pagination for big lists: `count` is exact up to CappedCountPaginator.cap; above it
+    `count` is the cap, `count_exact` is false and only the first cap results are paged
+    (refine the filters to see others)."""
+
+    django_paginator_class = CappedCountPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["count_exact"] = self.page.paginator.count_exact
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": f"False when more than {CappedCountPaginator.cap} results match.",
+            "example": True,
+        }
+        paginated["required"] = [*paginated.get("required", []), "count_exact"]
+        return paginated
 
 
 class ApiAutoSchema(AutoSchema):

@@ -35,10 +35,8 @@ from django.db import connection
 from django.db.models import (
     Case,
     DecimalField,
-    Exists,
     F,
     FloatField,
-    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -97,9 +95,15 @@ def _places() -> list[str]:
     )
 
 
-def _through_exists(field: str, *conditions: Q, **lookups: Any) -> Exists:
+def _having(field: str, **lookups: Any) -> Q:
+    """Projects with a row in the M2M table of `field` matching `lookups`.
+
+    An uncorrelated `pk IN (SELECT project_id ...)`: PostgreSQL builds the set once (a hash)
+    instead of probing the M2M table per project, which matters when it sits inside an OR
+    (the place filter) or when many projects pass the other filters.
+    """
     through = getattr(Project, field).through
-    return Exists(through.objects.filter(*conditions, project_id=OuterRef("pk"), **lookups))
+    return Q(pk__in=through.objects.filter(**lookups).values("project_id"))
 
 
 def _country_regex(codes: Iterable[str]) -> str:
@@ -200,13 +204,13 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset  # read by filter_amount
 
     def filter_sector(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_through_exists("sectors", sector_id__in=sector_family(value)))
+        return queryset.filter(_having("sectors", sector_id__in=sector_family(value)))
 
     def filter_corridor(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_through_exists("corridors", corridor_id__in=value))
+        return queryset.filter(_having("corridors", corridor_id__in=value))
 
     def filter_mode(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_through_exists("cooperation_modes", cooperationmode_id__in=value))
+        return queryset.filter(_having("cooperation_modes", cooperationmode_id__in=value))
 
     def filter_place(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         regions = {region.code: region for region in Region.objects.all()}
@@ -223,8 +227,8 @@ class ProjectFilter(django_filters.FilterSet):
                     for region in regions.values()
                     if code in {country.code for country in region.countries}
                 )
-        anywhere = Q(target_countries="") & ~_through_exists("target_regions")
-        targeted = _through_exists("target_regions", region_id__in=sorted(region_codes))
+        anywhere = Q(target_countries="") & ~_having("target_regions")
+        targeted = _having("target_regions", region_id__in=sorted(region_codes))
         if countries:
             targeted |= Q(target_countries__regex=_country_regex(countries))
         return queryset.filter(anywhere | targeted)

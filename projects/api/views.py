@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.base import ApiViewMixin, error_responses
+from core.api.base import ApiViewMixin, CappedCountPagination, error_responses
 from core.api.errors import Conflict, bad_request
 from core.money import exchange_rates_latest
 from enterprises.api.permissions import actor_for
@@ -168,6 +168,7 @@ class ProjectViewSet(
     serializer_class = ProjectSerializer
     permission_classes = [ProjectPermission]
     filterset_class = ProjectFilter
+    pagination_class = CappedCountPagination
 
     def get_queryset(self) -> QuerySet[Project]:
         projects = project_list_visible_to(user=self.request.user).select_related(

@@ -236,3 +236,17 @@ def test_an_unknown_api_url_is_a_json_404(api):
     assert response.json() == {
         "error": {"status": 404, "code": "not_found", "message": "Not found.", "fields": {}}
     }
+
+
+def test_count_is_exact_up_to_the_cap(api, catalogue, monkeypatch):
+    from core.api.base import CappedCountPaginator
+
+    exact = api(None).get("/api/v1/projects/?page_size=2").json()
+    assert (exact["count"], exact["count_exact"]) == (3, True)
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+    capped = api(None).get("/api/v1/projects/?page_size=1").json()
+
+    assert (capped["count"], capped["count_exact"]) == (2, False)
+    assert [p["reference"] for p in capped["results"]] == ["P-CARS"]
+    assert api(None).get("/api/v1/projects/?page_size=1&page=3").status_code == 400
