@@ -7,21 +7,33 @@ labels admins maintain.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 
+# Reference labels change rarely (admins edit them); a page explaining 20 matches should not
+# read five tables 20 times. Cached per process and language for LABELS_TTL seconds.
+LABELS_TTL = 60.0
+_label_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
 
 def _labels() -> dict[str, str]:
+    language = get_language() or "en"
+    cached = _label_cache.get(language)
+    if cached is not None and time.monotonic() - cached[0] < LABELS_TTL:
+        return cached[1]
     labels: dict[str, str] = {}
     for model in (Sector, Corridor, CooperationMode, OwnershipType, Region):
         for obj in model.objects.all():
             labels[obj.code] = obj.label
+    _label_cache[language] = (time.monotonic(), labels)
     return labels
 
 

@@ -167,6 +167,9 @@ _PG_COLUMNS = (
 )
 
 
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _copy_upsert_available() -> bool:
     """PostgreSQL takes the COPY + INSERT ... ON CONFLICT path; other databases bulk_create."""
     return connection.vendor == "postgresql"
@@ -281,8 +284,8 @@ def _score_and_store(
                     score[i],
                     status[i] == scoring.STATUS_ELIGIBLE,
                     STATUS_REASON.get(status[i], ""),
-                    json.dumps(components[i]) if fast else components[i],
-                    json.dumps(reasons[i]) if fast else reasons[i],
+                    _dumps(components[i]) if fast else components[i],
+                    _dumps(reasons[i]) if fast else reasons[i],
                     config.version,
                     now,
                 )

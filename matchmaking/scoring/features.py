@@ -42,6 +42,10 @@ class Vocabulary:
     mode_index: dict[str, int] = field(init=False, repr=False)
     ownership_index: dict[str, int] = field(init=False, repr=False)
     place_index: dict[str, int] = field(init=False, repr=False)
+    # Memo of expand_places: profiles repeat the same few place lists.
+    _expanded: dict[tuple[str, ...], frozenset[str]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         for name, codes in (
@@ -80,6 +84,13 @@ class Vocabulary:
 
     def expand_places(self, codes: Sequence[str]) -> frozenset[str]:
         """Country codes a list of places stands for (region codes replaced by their members)."""
+        key = tuple(codes)
+        cached = self._expanded.get(key)
+        if cached is None:
+            cached = self._expanded[key] = self._expand(key)
+        return cached
+
+    def _expand(self, codes: Sequence[str]) -> frozenset[str]:
         out: set[str] = set()
         for code in codes:
             members = self.regions.get(code)
