@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_countries",
     "import_export",
+    "django_prometheus",
     "core",
     "enterprises",
     "projects",
@@ -38,7 +39,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Metrics (core/metrics.py): the Before/After pair times every request from outside.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.observability.RequestIdMiddleware",
+    # A database or Redis outage answers 503 with Retry-After, not 500 (core/middleware.py).
+    "core.middleware.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -48,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -72,6 +78,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Fail fast when PostgreSQL is down or restarting (the request answers 503), never hang.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -185,6 +195,11 @@ PROJECT_PUBLICATION_REVIEW = env.bool("PROJECT_PUBLICATION_REVIEW", default=Fals
 # Largest accepted import file, in bytes, and largest number of data rows.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+
+# Prometheus metrics at /metrics (core/metrics.py): only these client addresses, or a caller
+# sending "Authorization: Bearer <METRICS_TOKEN>" when a token is set.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # Logs carry the request id (see core/observability.py); JSON when LOG_FORMAT=json.
 LOG_FORMAT = env("LOG_FORMAT", default="text")
