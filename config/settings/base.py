@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "django_countries",
     "import_export",
     "django_prometheus",
+    "drf_spectacular_sidecar",
+    "csp",
+    "axes",
+    "simple_history",
     "core",
     "enterprises",
     "projects",
@@ -54,6 +58,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +115,41 @@ STORAGES = {
 }
 
 LOGIN_URL = "web:login"
+
+# Security (docs/security.md). Brute-force protection: django-axes locks a username from one
+# IP address after AXES_FAILURE_LIMIT failed sign-ins, for AXES_COOLOFF_TIME hours; the
+# lockouts are listed in the admin ("Axes"). Every login (admin, web) goes through axes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/auth/locked_out.html"
+# Sign-up and password-reset requests per client IP address per hour (django-ratelimit).
+SIGNUP_RATE = env("SIGNUP_RATE", default="5/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+# Content-Security-Policy (django-csp): only this site's own scripts, styles, images and
+# fonts; no inline script or style, no framing. The API docs use the bundled Swagger UI
+# (drf-spectacular-sidecar), not a CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Audit history (django-simple-history): who changed what and when, shown in the admin.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Cache: Redis when configured, local memory otherwise (quick start).
 REDIS_URL = env("REDIS_URL", default="")
@@ -187,6 +230,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Parklink API",
     "DESCRIPTION": "Cross-border industrial park investment matchmaking.",
     "VERSION": "1.0.0",
+    # Swagger UI from the installed sidecar package, not a CDN (Content-Security-Policy).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Product switches.
@@ -195,6 +242,10 @@ PROJECT_PUBLICATION_REVIEW = env.bool("PROJECT_PUBLICATION_REVIEW", default=Fals
 # Largest accepted import file, in bytes, and largest number of data rows.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=100_000)
+# An XLSX file is a zip: refuse one whose contents would unpack past this size (zip bombs).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "IMPORT_MAX_UNCOMPRESSED_BYTES", default=20 * IMPORT_MAX_BYTES
+)
 
 # Prometheus metrics at /metrics (core/metrics.py): only these client addresses, or a caller
 # sending "Authorization: Bearer <METRICS_TOKEN>" when a token is set.

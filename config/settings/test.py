@@ -26,3 +26,7 @@ STORAGES = {
 }
 # No collected static files in tests; Django serves nothing static here.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+# Throttles stay on, but loose enough for the many sign-ups of the test suite from one
+# address (the counters live in Redis across tests); tests/security tightens them.
+SIGNUP_RATE = "1000/m"
+PASSWORD_RESET_RATE = "1000/m"
