@@ -13,6 +13,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_import import ContractImportMixin
 from core.models import (
@@ -179,7 +180,7 @@ class RegionAdmin(ReferenceCodeAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(SimpleHistoryAdmin):
     list_display = ("currency", "rate_to_cny", "valid_on", "created_at")
     list_filter = ("currency", ("valid_on", admin.DateFieldListFilter))
     search_fields = ("currency",)
@@ -204,7 +205,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(NegativeListRule)
-class NegativeListRuleAdmin(ContractImportMixin, ExportMixin, admin.ModelAdmin):
+class NegativeListRuleAdmin(ContractImportMixin, ExportMixin, SimpleHistoryAdmin):
     contract_importer = "core.importers.negative_list_import"
     resource_classes = [NegativeListRuleResource]
 

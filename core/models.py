@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 code_validator = RegexValidator(
     r"^[a-z0-9_.]+$", _("Lowercase ASCII letters, digits, _ and . only.")
@@ -154,6 +155,7 @@ class ExchangeRate(models.Model):
     )
     valid_on = models.DateField(_("valid on"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords(verbose_name=_("historical exchange rate"))
 
     class Meta:
         ordering = ["currency", "-valid_on"]
@@ -189,6 +191,7 @@ class NegativeListRule(models.Model):
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     note = models.TextField(_("note"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("historical negative list rule"))
 
     class Meta:
         ordering = ["sector__code"]

@@ -1,6 +1,7 @@
 """Admin views of the deal flow: read the pipeline; moves go through deals.services."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from deals.models import Interest, InterestTransition
 
@@ -17,7 +18,7 @@ class InterestTransitionInline(admin.TabularInline):
 
 
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin):
+class InterestAdmin(SimpleHistoryAdmin):
     list_display = (
         "project",
         "enterprise",

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.history import history_user_set
 from core.models import CooperationMode
 from core.money import exchange_rates_latest
 from deals import workflow
@@ -92,7 +93,9 @@ def _clean_mode(code: str | None) -> CooperationMode | None:
 def _create(**fields) -> Interest:
     try:
         with transaction.atomic():
-            interest = Interest.objects.create(**fields)
+            interest = Interest(**fields)
+            history_user_set(instance=interest, user=fields.get("created_by"))
+            interest.save(force_insert=True)
     except IntegrityError as exc:
         if "interest_one_open_per_pair" in str(exc):
             raise DealError(
@@ -268,6 +271,7 @@ def interest_transition(
         fields += ["signed_value", "signed_currency", "signed_at"]
     from_state = interest.state
     interest.state = to
+    history_user_set(instance=interest, user=by)
     interest.save(update_fields=fields)
     transition = InterestTransition.objects.create(
         interest=interest, from_state=from_state, to_state=to, by=by, note=note

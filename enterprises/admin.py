@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ServiceSaveMixin, countries_widget
 from core.admin_import import ContractImportMixin
@@ -26,7 +27,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.ModelAdmin):
+class EnterpriseAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, SimpleHistoryAdmin):
     contract_importer = "enterprises.importers.enterprises_import"
     resource_classes = [EnterpriseResource]
 
@@ -116,7 +117,7 @@ class EnterpriseAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ("user", "enterprise", "role", "created_at")
     list_filter = ("role", "enterprise__ownership")
     list_select_related = ("user", "enterprise")

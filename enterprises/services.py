@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.history import history_user_set
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
@@ -147,6 +148,7 @@ def enterprise_create(*, by: AbstractBaseUser | None, **fields: Any) -> Enterpri
     m2m = _resolve_m2m(m2m_raw)
     _resolve_ownership(scalars)
     enterprise = Enterprise(**scalars, is_verified=False)
+    history_user_set(instance=enterprise, user=by)
     _validate(enterprise, m2m={"sectors": [], **m2m})
     enterprise.save()
     for name, objects in m2m.items():
@@ -171,6 +173,7 @@ def enterprise_update(
     _validate(locked, m2m=m2m)
     changed = {name for name in scalars if getattr(locked, name) != before[name]}
     if changed:
+        history_user_set(instance=locked, user=by)
         locked.save(update_fields=[*sorted(changed), "updated_at"])
     for name, objects in m2m.items():
         manager = getattr(locked, name)
@@ -199,6 +202,7 @@ def enterprise_verify(*, enterprise: Enterprise, by: AbstractBaseUser | None) ->
         return False
     locked.is_verified = True
     locked.verified_at = timezone.now()
+    history_user_set(instance=locked, user=by)
     locked.save(update_fields=["is_verified", "verified_at", "updated_at"])
     enterprise.is_verified, enterprise.verified_at = True, locked.verified_at
     enterprise_changed.send(sender=Enterprise, enterprise_ids=[locked.pk])

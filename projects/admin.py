@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ServiceSaveMixin, countries_widget
 from core.admin_import import ContractImportMixin
@@ -132,7 +133,7 @@ class ProjectActionForm(ActionForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, admin.ModelAdmin):
+class ProjectAdmin(ServiceSaveMixin, ContractImportMixin, ExportMixin, SimpleHistoryAdmin):
     contract_importer = "projects.importers.projects_import"
     resource_classes = [ProjectResource]
 

@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.history import history_user_set
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
@@ -176,6 +177,7 @@ def project_create(*, owner: Enterprise, by: AbstractBaseUser | None, **fields: 
     if scalars.get("external_investment_sought") is None:
         scalars["external_investment_sought"] = scalars.get("total_investment")
     project = Project(**scalars, status=workflow.DRAFT, created_by=by)
+    history_user_set(instance=project, user=by)
     _validate(project, m2m=m2m, creating=True)
     project.save()
     for name, objects in m2m.items():
@@ -203,6 +205,7 @@ def project_update(*, project: Project, by: AbstractBaseUser | None, **fields: A
     # Compared after full_clean(), which converts the values (strings to Decimal, dates ...).
     changed = {name for name in scalars if getattr(locked, name) != before[name]}
     if changed:
+        history_user_set(instance=locked, user=by)
         locked.save(update_fields=[*sorted(changed), "updated_at"])
     for name, objects in m2m.items():
         manager = getattr(locked, name)
@@ -255,6 +258,7 @@ def project_transition(
     if from_status == workflow.IN_REVIEW and to == workflow.DRAFT:
         locked.review_note = note.strip()
         update_fields.append("review_note")
+    history_user_set(instance=locked, user=by)
     locked.save(update_fields=update_fields)
     transition = ProjectTransition.objects.create(
         project=locked, from_status=from_status, to_status=to, by=by, note=note.strip()
