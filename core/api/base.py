@@ -64,7 +64,8 @@ class CappedCountPaginator(DjangoPaginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list.order_by()[: self.cap + 1].count()
+        # values("pk"): the display-only annotations (code arrays, ranks) are not computed.
+        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
         self.count_exact = counted <= self.cap
         return min(counted, self.cap)
 
