@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from core.models import NegativeListRule
 from core.money import exchange_rates_latest, to_cny
@@ -254,9 +255,13 @@ def test_demo_users_log_in_with_the_shared_password_and_belong_to_their_enterpri
     user_model = get_user_model()
     for username, (reference, role, superuser) in DEMO_ACCOUNTS.items():
         user = user_model.objects.get(username=username)
-        assert client.login(username=username, password="parklink-demo-2025"), username
+        assert client.login(
+            request=HttpRequest(), username=username, password="parklink-demo-2025"
+        ), username
         client.logout()
-        assert not client.login(username=username, password="wrong-password-2025")
+        assert not client.login(
+            request=HttpRequest(), username=username, password="wrong-password-2025"
+        )
         assert (user.is_superuser, user.is_staff) == (superuser, superuser), username
         enterprise = enterprise_for_user(user=user)
         if reference is None:
@@ -353,7 +358,7 @@ def test_an_existing_account_keeps_its_own_password_and_is_not_duplicated(client
     admin = user_model.objects.get(username="admin")
     assert user_model.objects.filter(username="admin").count() == 1
     assert admin.email == "ops@parklink.example"
-    assert client.login(username="admin", password="own-Secret-pass-77")
+    assert client.login(request=HttpRequest(), username="admin", password="own-Secret-pass-77")
     assert not admin.check_password("parklink-demo-2025")
     (admin_line,) = [line for line in output.splitlines() if line.startswith("  admin ")]
     assert admin_line.endswith("[existing account, own password]")
