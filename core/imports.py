@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -45,6 +46,11 @@ WRITE_BATCH_SIZE = 500
 # Amount columns are DecimalField(max_digits=20, decimal_places=2).
 AMOUNT_MAX_DIGITS = 20
 AMOUNT_DECIMAL_PLACES = 2
+# No entry of an XLSX file may unpack to more than this many times its compressed size:
+# real workbooks compress 5-20x, a zip bomb thousands of times.
+XLSX_MAX_COMPRESSION_RATIO = 100
+# Entries this small are ignored by the ratio check (a tiny XML part can compress well).
+XLSX_RATIO_MIN_ENTRY_BYTES = 64 * 1024
 
 # A reason is translated only when a problem is found (gettext_lazy), not for every row.
 StrOrPromise = str | Promise
@@ -146,8 +152,45 @@ def _csv_records(path: Path) -> Iterator[list[str]]:
         ) from exc
 
 
+def _xlsx_check_zip(path: Path) -> None:
+    """Refuse a workbook that would unpack to too much (a zip bomb) before openpyxl opens it.
+
+    Reads only the zip's directory: the sizes its entries declare. A zip that lies about
+    its sizes fails openpyxl's CRC checks when read, which is reported as not a valid file.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _UnreadableFileError(_("not a valid XLSX file")) from exc
+    cap = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
+    total = sum(entry.file_size for entry in entries)
+    if total > cap:
+        raise _UnreadableFileError(
+            _("the file unpacks to %(size)d bytes; the limit is %(max)d bytes")
+            % {"size": total, "max": cap}
+        )
+    for entry in entries:
+        if entry.file_size < XLSX_RATIO_MIN_ENTRY_BYTES:
+            continue
+        if entry.file_size > XLSX_MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
+            raise _UnreadableFileError(
+                _(
+                    "the part %(name)s is compressed %(ratio)d times; files compressed more "
+                    "than %(max)d times are refused"
+                )
+                % {
+                    "name": entry.filename,
+                    "ratio": entry.file_size // max(entry.compress_size, 1),
+                    "max": XLSX_MAX_COMPRESSION_RATIO,
+                }
+            )
+
+
 def _xlsx_records(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
+
+    _xlsx_check_zip(path)
 
     try:
         # read_only streams the sheet; data_only reads cached values, never evaluates formulas.

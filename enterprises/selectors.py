@@ -34,3 +34,34 @@ def user_is_platform_admin(*, user: Any) -> bool:
         and getattr(user, "is_authenticated", False)
         and (user.is_staff or user.is_superuser)
     )
+
+
+def enterprise_contact_visible_to(*, user: Any, enterprise: Enterprise) -> bool:
+    """Whether `user` may see `enterprise`'s contact details (its contact email).
+
+    The one rule for every page and the API:
+    - platform admins see every firm's contact;
+    - a firm's own members see its contact;
+    - anonymous users, users without an enterprise and members of unverified enterprises
+      see no other firm's contact;
+    - members of a verified enterprise see a firm's contact when the two share an interest
+      or invitation (either firm on the project side);
+    - SOE staff also see the contacts of the candidates scored for their projects.
+
+    Interests and matches belong to higher layers (deals, matchmaking); they are reached
+    through their reverse relations here, so this module imports neither.
+    """
+    if user_is_platform_admin(user=user):
+        return True
+    own = enterprise_for_user(user=user)
+    if own is None:
+        return False
+    if own.pk == enterprise.pk:
+        return True
+    if not own.is_verified:
+        return False
+    if enterprise.interests.filter(project__owner_id=own.pk).exists():
+        return True
+    if own.interests.filter(project__owner_id=enterprise.pk).exists():
+        return True
+    return own.is_soe and enterprise.matches.filter(project__owner_id=own.pk).exists()

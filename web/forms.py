@@ -213,3 +213,23 @@ class InterestMoveForm(forms.Form):
     signed_currency = forms.ChoiceField(
         label=_("Signed currency"), choices=currency_choices, required=False
     )
+
+
+class PasswordConfirmForm(forms.Form):
+    """The user's current password, asked again before a download of their data or a deletion."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("The password is not correct."), code="password_incorrect")
+        return password

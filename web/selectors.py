@@ -1,4 +1,5 @@
-"""Reads the web pages need that no app selector offers yet: list totals, similar projects.
+"""Reads the web pages need that no app selector offers yet: list totals, similar projects,
+and a user's own data for download (`user_data_export`).
 
 Read-only and small; visibility always starts from projects.selectors.project_list_visible_to.
 """
@@ -10,6 +11,10 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 
 from core.money import to_cny
+from deals.models import Interest
+from enterprises.models import Membership
+from notifications.models import Follow, Notification, Preference, SavedSearch
+from notifications.services import user_language
 from projects import workflow
 from projects.models import OpportunityList, Project
 
@@ -152,3 +157,133 @@ def dashboard_data(
         .order_by("-n", "enterprise__country")
     ]
     return DashboardData(by_sector, by_corridor, funnel, by_country)
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def user_data_export(*, user) -> dict:
+    """Everything Parklink holds about `user`, as JSON-ready data (the "download my data").
+
+    Account, membership, the enterprise profile, interests the user created or that involve
+    their enterprise (with their history), notifications, notification preferences, saved
+    searches and follows.
+    """
+    membership = Membership.objects.select_related("enterprise").filter(user_id=user.pk).first()
+    enterprise = membership.enterprise if membership else None
+    data: dict = {
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+        "membership": None,
+        "enterprise": None,
+    }
+    if membership is not None:
+        data["membership"] = {
+            "enterprise": enterprise.reference,
+            "role": membership.role,
+            "since": _iso(membership.created_at),
+        }
+        data["enterprise"] = {
+            "reference": enterprise.reference,
+            "name": enterprise.name,
+            "name_local": enterprise.name_local,
+            "ownership": enterprise.ownership_id,
+            "country": enterprise.country.code,
+            "sectors": sorted(enterprise.sectors.values_list("code", flat=True)),
+            "cooperation_modes": sorted(
+                enterprise.cooperation_modes.values_list("code", flat=True)
+            ),
+            "corridors": sorted(enterprise.corridors.values_list("code", flat=True)),
+            "regions": sorted(enterprise.regions.values_list("code", flat=True)),
+            "countries": [country.code for country in enterprise.countries],
+            "investment_min": _decimal(enterprise.investment_min),
+            "investment_max": _decimal(enterprise.investment_max),
+            "currency": enterprise.currency,
+            "description": enterprise.description,
+            "website": enterprise.website,
+            "contact_email": enterprise.contact_email,
+            "is_verified": enterprise.is_verified,
+        }
+    involving = Q(created_by_id=user.pk)
+    if enterprise is not None:
+        involving |= Q(enterprise_id=enterprise.pk) | Q(project__owner_id=enterprise.pk)
+    interests = (
+        Interest.objects.filter(involving)
+        .select_related("enterprise", "project")
+        .prefetch_related("transitions")
+        .order_by("created_at", "id")
+    )
+    data["interests"] = [
+        {
+            "id": interest.pk,
+            "project": interest.project.reference,
+            "enterprise": interest.enterprise.reference,
+            "initiated_by": interest.initiated_by,
+            "created_by_me": interest.created_by_id == user.pk,
+            "state": interest.state,
+            "message": interest.message,
+            "indicative_amount": _decimal(interest.indicative_amount),
+            "currency": interest.currency,
+            "signed_value": _decimal(interest.signed_value),
+            "signed_currency": interest.signed_currency,
+            "created_at": _iso(interest.created_at),
+            "history": [
+                {
+                    "from": step.from_state,
+                    "to": step.to_state,
+                    "at": _iso(step.at),
+                    "by_me": step.by_id == user.pk,
+                    "note": step.note,
+                }
+                for step in interest.transitions.all()
+            ],
+        }
+        for interest in interests
+    ]
+    data["notifications"] = [
+        {
+            "kind": n.kind,
+            "project": n.project.reference if n.project else None,
+            "context": n.context,
+            "created_at": _iso(n.created_at),
+            "read_at": _iso(n.read_at),
+        }
+        for n in Notification.objects.filter(recipient_id=user.pk)
+        .select_related("project")
+        .order_by("created_at", "id")
+    ]
+    data["preferences"] = {
+        "language": user_language(user_id=user.pk),
+        "frequencies": dict(
+            Preference.objects.filter(user_id=user.pk)
+            .order_by("kind")
+            .values_list("kind", "frequency")
+        ),
+    }
+    data["saved_searches"] = [
+        {
+            "name": s.name,
+            "filters": s.filters,
+            "active": s.is_active,
+            "created_at": _iso(s.created_at),
+        }
+        for s in SavedSearch.objects.filter(user_id=user.pk).order_by("created_at", "id")
+    ]
+    data["follows"] = [
+        {"project": f.project.reference, "created_at": _iso(f.created_at)}
+        for f in Follow.objects.filter(created_by_id=user.pk)
+        .select_related("project")
+        .order_by("created_at", "id")
+    ]
+    return data
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return str(value) if value is not None else None

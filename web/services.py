@@ -51,3 +51,16 @@ def enterprise_application_submit(
     )
     membership_add(enterprise=enterprise, user=user, role=Membership.Role.ADMIN)
     return enterprise
+
+
+@transaction.atomic
+def user_delete(*, user: AbstractBaseUser) -> None:
+    """Delete `user`'s account; what their enterprise did with them stays, anonymised.
+
+    The interests they created, the pipeline steps and project changes they made are kept,
+    with their author set to NULL (shown without a name); notes and messages are kept.
+    Their membership, notifications, preferences, saved searches, API token and sessions go
+    with the user row. The audit history keeps its records, without naming them.
+    """
+    locked = type(user).objects.select_for_update().get(pk=user.pk)
+    locked.delete()

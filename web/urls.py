@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web.views import auth, dashboard, member, public, soe
+from web.views import account, auth, dashboard, member, public, soe
 
 app_name = "web"
 
@@ -35,6 +35,9 @@ urlpatterns = [
     ),
     # Enterprise members
     path("me/profile/", member.profile, name="profile"),
+    path("me/account/", account.account, name="account"),
+    path("me/account/export/", account.account_export, name="account_export"),
+    path("me/account/delete/", account.account_delete, name="account_delete"),
     path("me/recommended/", member.recommendations, name="recommendations"),
     path("me/recommended/<int:match_id>/dismiss/", member.match_dismiss, name="match_dismiss"),
     path("me/interests/", member.my_interests, name="my_interests"),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from deals.selectors import opportunity_list_totals
 from enterprises.models import Enterprise
+from enterprises.selectors import enterprise_contact_visible_to
 from projects import workflow
 from projects.models import Park, Project
 from projects.selectors import project_can_edit, project_list_visible_to
@@ -83,6 +84,9 @@ def project_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "currencies": VIEWER_CURRENCIES,
             "current_currency": viewer_currency(request),
             "member_actions": _member_actions(request, project) if viewer.is_member else None,
+            "owner_contact_visible": enterprise_contact_visible_to(
+                user=request.user, enterprise=project.owner
+            ),
         },
     )
 
@@ -129,4 +133,14 @@ def enterprise_detail(request: HttpRequest, reference: str) -> HttpResponse:
     own = viewer.enterprise is not None and viewer.enterprise.pk == enterprise.pk
     if not (enterprise.is_verified or own or viewer.is_admin):
         raise Http404
-    return render(request, "web/enterprise_detail.html", {"enterprise": enterprise, "own": own})
+    return render(
+        request,
+        "web/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "own": own,
+            "contact_visible": enterprise_contact_visible_to(
+                user=request.user, enterprise=enterprise
+            ),
+        },
+    )
