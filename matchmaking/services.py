@@ -535,7 +535,9 @@ def published_project_ids() -> list[int]:
     )
 
 
-def rescore_chunks(*, chunk_size: int = RESCORE_CHUNK_SIZE) -> list[list[int]]:
+def rescore_chunks(*, chunk_size: int | None = None) -> list[list[int]]:
+    """Published project ids in chunks of `chunk_size` (default RESCORE_CHUNK_SIZE)."""
+    chunk_size = chunk_size or RESCORE_CHUNK_SIZE
     ids = published_project_ids()
     return [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
 
@@ -549,7 +551,7 @@ def matches_retire_unpublished() -> int:
     return deleted
 
 
-def matches_rescore_all(*, chunk_size: int = RESCORE_CHUNK_SIZE) -> RescoreSummary:
+def matches_rescore_all(*, chunk_size: int | None = None) -> RescoreSummary:
     """Rescore every published project in chunks, in this process, then prune once."""
     started = time.perf_counter()
     summary = RescoreSummary(deleted=matches_retire_unpublished())

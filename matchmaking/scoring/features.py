@@ -278,7 +278,10 @@ def enterprise_batch(
     cap_known = ~(np.isnan(lo) & np.isnan(hi))
     lo = np.where(np.isnan(lo), -np.inf, lo)
     hi = np.where(np.isnan(hi), np.inf, hi)
-    text_index = text_index or TextIndex.fit(texts)
+    if text_index is None:
+        text_index, text = TextIndex.fit_transform(texts)
+    else:
+        text = text_index.transform(texts)
     ids = np.fromiter((r.id for r in records), dtype=np.int64, count=len(records))
     return EnterpriseBatch(
         records=records,
@@ -300,7 +303,7 @@ def enterprise_batch(
         cap_lo=lo.astype(np.float32),
         cap_hi=hi.astype(np.float32),
         cap_known=cap_known,
-        text=text_index.transform(texts),
+        text=text,
         text_index=text_index,
         id_to_row={int(i): n for n, i in enumerate(ids)},
     )

@@ -55,14 +55,22 @@ class TextIndex:
 
     @classmethod
     def fit(cls, texts: Sequence[str]) -> TextIndex:
+        return cls.fit_transform(texts)[0]
+
+    @classmethod
+    def fit_transform(cls, texts: Sequence[str]) -> tuple[TextIndex, sparse.csr_matrix]:
+        """The index fitted on `texts` and their vectors, analysing each text once."""
         counts = _counts(texts)
         df = np.bincount(counts.indices, minlength=N_FEATURES)
         n = counts.shape[0]
-        idf = np.log((1 + n) / (1 + df)) + 1
-        return cls(idf=idf.astype(np.float32))
+        index = cls(idf=(np.log((1 + n) / (1 + df)) + 1).astype(np.float32))
+        return index, index._weigh(counts)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        m = _counts(texts)
+        return self._weigh(_counts(texts))
+
+    def _weigh(self, m: sparse.csr_matrix) -> sparse.csr_matrix:
+        m = m.copy()
         m.data *= self.idf[m.indices]
         norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
         norms[norms == 0] = 1

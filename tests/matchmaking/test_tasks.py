@@ -128,3 +128,32 @@ def test_a_real_worker_scores_a_newly_published_project(celery_worker, soe, soe_
     match = Match.objects.get(project=project, enterprise=firm)
     assert match.eligible is True
     assert match.config_version == 1
+
+
+@pytest.mark.django_db
+def test_a_full_rescore_fans_out_in_chunks_and_prunes_once_at_the_end(scene, monkeypatch):
+    from matchmaking import services
+
+    matches_done = services.matches_rescore_all()
+    expected = sorted(Match.objects.values_list("project_id", "enterprise_id", "score"))
+    Match.objects.all().delete()
+    monkeypatch.setattr(services, "RESCORE_CHUNK_SIZE", 1)
+    chunks, prunes = [], []
+    real_chunk = services.matches_rescore_projects
+    monkeypatch.setattr(
+        services,
+        "matches_rescore_projects",
+        lambda **kw: chunks.append(kw["project_ids"]) or real_chunk(**kw),
+    )
+    real_prune = services.matches_prune
+    monkeypatch.setattr(
+        services, "matches_prune", lambda **kw: prunes.append(kw) or real_prune(**kw)
+    )
+
+    assert rescore_all_task.apply().get() == 2
+
+    (first, second), _firms = scene
+    assert chunks == [[first.pk], [second.pk]]
+    assert prunes == [{"project_ids": None, "enterprise_ids": None}]
+    assert sorted(Match.objects.values_list("project_id", "enterprise_id", "score")) == expected
+    assert matches_done.projects == 2
