@@ -365,24 +365,33 @@ def one_client(port: int, path: str, headers: dict[str, str], n: int) -> list[fl
     return timings
 
 
-def _load_worker(args: tuple) -> int:
+def _load_worker(args: tuple) -> tuple[int, int]:
     port, path, headers, seconds, start_at = args
     while time.time() < start_at:
         time.sleep(0.001)
-    done = 0
+    done = failed = 0
     stop = start_at + seconds
     while time.time() < stop:
-        status, _body = _get(port, path, headers)
-        assert status == 200
-        done += 1
-    return done
+        try:
+            status, _body = _get(port, path, headers)
+        except OSError:  # a timeout (30 s) or a refused connection
+            failed += 1
+            continue
+        if status == 200:
+            done += 1
+        else:
+            failed += 1
+    return done, failed
 
 
-def throughput(port: int, path: str, headers: dict, clients: int, seconds: float) -> float:
+def throughput(
+    port: int, path: str, headers: dict, clients: int, seconds: float
+) -> tuple[float, int]:
+    """Successful requests per second with `clients` concurrent clients, and the failures."""
     start_at = time.time() + 1.0
     with multiprocessing.Pool(clients) as pool:
         counts = pool.map(_load_worker, [(port, path, headers, seconds, start_at)] * clients)
-    return sum(counts) / seconds
+    return sum(done for done, _ in counts) / seconds, sum(failed for _, failed in counts)
 
 
 def main() -> None:
@@ -444,8 +453,14 @@ def main() -> None:
         for name, path, headers in endpoints:
             timings = one_client(options.port, path, headers, options.requests)
             quantiles = statistics.quantiles(timings, n=100)
-            rate = throughput(options.port, path, headers, options.concurrency, options.seconds)
-            results.append((name, statistics.median(timings), quantiles[94], rate))
+            p50, p95 = statistics.median(timings), quantiles[94]
+            print(f"{name}: one client p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
+            rate, failed = throughput(
+                options.port, path, headers, options.concurrency, options.seconds
+            )
+            if failed:
+                print(f"{name}: {failed} requests failed or timed out under load", flush=True)
+            results.append((name, p50, p95, rate))
     finally:
         server.terminate()
         server.wait(timeout=30)
