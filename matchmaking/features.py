@@ -6,9 +6,10 @@ table) and keeps the enterprise batch of a worker process in memory between task
 
 The cached enterprise snapshot is keyed by (number of enterprises, newest `updated_at`,
 the rates in force, a generation counter in the shared cache). `features_invalidate()` bumps
-the counter after commit whenever an enterprise profile or the rates change, so every
-worker rebuilds on its next task; the other parts of the key catch writes that bypass
-the services.
+the counter after commit whenever an enterprise profile or the rates change, recording
+which enterprises changed, so every worker re-encodes just those on its next task (or
+rebuilds, after a rate change); the other parts of the key catch writes that bypass the
+services.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ from projects.models import Project
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "matchmaking:features:generation"
+# Which enterprises a generation changed (a list of ids, or ALL_CHANGED).
+CHANGED_KEY = "matchmaking:features:changed:{generation}"
+ALL_CHANGED = "all"
+CHANGED_TTL = 24 * 3600
+# More changed enterprises than this since a worker's snapshot: rebuild instead of patching.
+PATCH_LIMIT = 5_000
 # Rows fetched per round trip when streaming enterprises out of the database.
 LOAD_BATCH_SIZE = 5_000
 
@@ -145,14 +152,55 @@ _lock = threading.Lock()
 _snapshot: EnterpriseSnapshot | None = None
 
 
+def _patched(
+    old: EnterpriseSnapshot, key: tuple, rates: dict[str, Decimal]
+) -> EnterpriseSnapshot | None:
+    """`old` with the enterprises changed since it was built re-encoded, or None to rebuild."""
+    _old_n, old_last, old_rates, old_generation = old.key
+    n, _last, rates_key, generation = key
+    if rates_key != old_rates or generation < old_generation:
+        return None
+    changed: set[int] = set()
+    for g in range(old_generation + 1, generation + 1):
+        ids = cache.get(CHANGED_KEY.format(generation=g))
+        if ids is None or ids == ALL_CHANGED:
+            return None
+        changed.update(ids)
+    if old_last is not None:  # writes that bypassed the services, and new rows
+        changed.update(
+            Enterprise.objects.filter(updated_at__gt=old_last).values_list("pk", flat=True)
+        )
+    if len(changed) > PATCH_LIMIT:
+        return None
+    records, texts = enterprise_records(rates=rates, ids=changed)
+    fresh = scoring.enterprise_batch(
+        records, texts, vocab=old.vocab, text_index=old.batch.text_index
+    )
+    batch, keep = scoring.enterprise_batch_merge(old.batch, fresh, remove_ids=sorted(changed))
+    if len(batch) != n:
+        return None  # a deletion nobody announced: rebuild
+    merged_texts = tuple(old.texts[i] for i in keep.tolist()) + tuple(texts)
+    return EnterpriseSnapshot(key, old.vocab, batch, merged_texts, rates)
+
+
 def enterprise_snapshot(*, fresh: bool = False) -> EnterpriseSnapshot:
-    """The enterprise batch, rebuilt only when something changed since the last call."""
+    """The enterprise batch, patched or rebuilt only when something changed since the last call.
+
+    A few changed enterprises (announced by `features_invalidate`, or with a newer
+    `updated_at`) are re-encoded and swapped in, keeping the text IDF; a rate change, an
+    unannounced deletion or more than PATCH_LIMIT changes rebuild everything.
+    """
     global _snapshot  # a per-process memo of read-only data
     rates = exchange_rates_latest()
     key = _snapshot_key(rates)
     with _lock:
-        if not fresh and _snapshot is not None and _snapshot.key == key:
-            return _snapshot
+        if not fresh and _snapshot is not None:
+            if _snapshot.key == key:
+                return _snapshot
+            patched = _patched(_snapshot, key, rates)
+            if patched is not None:
+                _snapshot = patched
+                return _snapshot
         vocab = vocabulary()
         records, texts = enterprise_records(rates=rates)
         batch = scoring.enterprise_batch(records, texts, vocab=vocab)
@@ -160,14 +208,21 @@ def enterprise_snapshot(*, fresh: bool = False) -> EnterpriseSnapshot:
         return _snapshot
 
 
-def features_invalidate() -> None:
-    """Make every worker rebuild its enterprise snapshot once the transaction commits."""
+def features_invalidate(*, enterprise_ids: list[int] | None = None) -> None:
+    """After commit, tell every worker its enterprise snapshot is stale.
+
+    With `enterprise_ids`, workers re-encode just those enterprises; without (the rates
+    changed), they rebuild everything.
+    """
+    changed = ALL_CHANGED if enterprise_ids is None else sorted(enterprise_ids)
 
     def bump() -> None:
         try:
-            cache.incr(GENERATION_KEY)
+            generation = cache.incr(GENERATION_KEY)
         except ValueError:
             cache.set(GENERATION_KEY, 1, timeout=None)
+            generation = 1
+        cache.set(CHANGED_KEY.format(generation=generation), changed, timeout=CHANGED_TTL)
 
     transaction.on_commit(bump)
 

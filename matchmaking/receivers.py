@@ -29,7 +29,7 @@ def on_project_status_changed(sender, *, project_id: int, **kwargs) -> None:
 
 
 def on_enterprise_changed(sender, *, enterprise_ids: list[int], **kwargs) -> None:
-    features_invalidate()
+    features_invalidate(enterprise_ids=enterprise_ids)
     if len(enterprise_ids) > BULK_CHANGE_THRESHOLD:
         rescore_all_task.delay_on_commit()
         return

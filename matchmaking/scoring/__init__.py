@@ -24,6 +24,7 @@ from matchmaking.scoring.features import (
     ProjectRecord,
     Vocabulary,
     enterprise_batch,
+    enterprise_batch_merge,
     negative_rule_for,
     project_batch,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Vocabulary",
     "Weights",
     "enterprise_batch",
+    "enterprise_batch_merge",
     "explain_pair",
     "explain_pairs",
     "negative_rule_for",

@@ -8,7 +8,7 @@ benchmark builds them from synthetic data over the same reference codes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from scipy import sparse
@@ -360,3 +360,29 @@ def project_batch(
         ),
         text=enterprises.text_index.transform(texts),
     )
+
+
+def enterprise_batch_merge(
+    old: EnterpriseBatch, new: EnterpriseBatch, *, remove_ids: Sequence[int] = ()
+) -> tuple[EnterpriseBatch, np.ndarray]:
+    """`old` without the rows of `remove_ids` and of `new`'s ids, with `new`'s rows appended.
+
+    Keeps `old`'s text index (its IDF), so a few changed profiles are encoded without
+    refitting on every description. Returns the merged batch and the rows of `old` kept.
+    """
+    gone = np.union1d(np.asarray(list(remove_ids), dtype=np.int64), new.ids)
+    keep = np.flatnonzero(~np.isin(old.ids, gone))
+    values = {}
+    for f in fields(EnterpriseBatch):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if f.name == "records":
+            values[f.name] = tuple(a[i] for i in keep.tolist()) + b
+        elif f.name in ("text_index", "id_to_row"):
+            continue
+        elif sparse.issparse(a):
+            values[f.name] = sparse.vstack([a[keep], b]).tocsr()
+        else:
+            values[f.name] = np.concatenate([a[keep], b])
+    values["text_index"] = old.text_index
+    values["id_to_row"] = {int(i): n for n, i in enumerate(values["ids"])}
+    return EnterpriseBatch(**values), keep
