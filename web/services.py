@@ -8,6 +8,7 @@ its members may express interest.
 
 import secrets
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -62,5 +63,10 @@ def user_delete(*, user: AbstractBaseUser) -> None:
     Their membership, notifications, preferences, saved searches, API token and sessions go
     with the user row. The audit history keeps its records, without naming them.
     """
-    locked = type(user).objects.select_for_update().get(pk=user.pk)
+    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    # The audit record of the membership's removal cannot name a user that is being
+    # deleted (its history_user would point at a missing row), so it names no one.
+    for membership in Membership.objects.filter(user_id=locked.pk):
+        membership._history_user = None
+        membership.delete()
     locked.delete()
