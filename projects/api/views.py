@@ -17,6 +17,7 @@ from core.money import exchange_rates_latest
 from enterprises.api.permissions import actor_for
 from projects import services, workflow
 from projects.api.filters import ProjectFilter, cny_amount
+from projects.api.permissions import ProjectPermission
 from projects.api.serializers import (
     OpportunityListSerializer,
     ParkSerializer,
@@ -25,7 +26,7 @@ from projects.api.serializers import (
     ProjectWithdrawInputSerializer,
 )
 from projects.models import OpportunityList, Park, Project
-from projects.selectors import project_can_edit, project_list_visible_to
+from projects.selectors import project_list_visible_to
 
 # M2M field -> the code column of its through table.
 PROJECT_CODE_COLUMNS = {
@@ -83,26 +84,6 @@ PROJECT_INPUT_EXAMPLE = {
     "currency": "CNY",
     "deadline": "2026-03-31",
 }
-
-
-class ProjectPermission(permissions.BasePermission):
-    """Read: whoever can see the project (the queryset hides the rest, answering 404).
-    Create: SOE staff (for their own enterprise) and admins. Change: project_can_edit."""
-
-    def has_permission(self, request: Request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if view.action == "create":
-            actor = actor_for(request)
-            return actor.is_admin or actor.is_soe_staff
-        return True
-
-    def has_object_permission(self, request: Request, view, obj: Project) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return project_can_edit(user=request.user, project=obj)
 
 
 def _transition(call, **kwargs) -> None:
