@@ -148,6 +148,9 @@ class Stack:
             "AXES_FAILURE_LIMIT": "1000",
             "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),
             "PYTHONUNBUFFERED": "1",
+            # This tree's code, even if the virtualenv's editable install points elsewhere
+            # (e.g. when run from a clean `git archive` export of the repository).
+            "PYTHONPATH": str(REPO),
         }
         self.redis_flush()
         self.manage("migrate", "--noinput")

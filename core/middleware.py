@@ -24,6 +24,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.translation import gettext
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -32,7 +33,13 @@ from core.api.errors import error_body
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+UNAVAILABLE_ERRORS = (
+    OperationalError,  # PostgreSQL refused or dropped the connection
+    InterfaceError,  # ... or the connection was already closed
+    RedisConnectionError,  # the cache
+    RedisTimeoutError,
+    BrokerUnreachable,  # publishing a task after commit (the committed rows stay)
+)
 _MARK = "_parklink_dependency_down"
 
 
