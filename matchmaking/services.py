@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from matchmaking import scoring
@@ -383,17 +384,17 @@ def matches_rescore_projects(
 
 
 def _kth_scores(project_ids: list[int], k: int) -> dict[int, float]:
-    """The K-th best stored score of each project that has at least K matches."""
-    by_project: dict[int, list[float]] = {}
-    for project_id, score in Match.objects.filter(project_id__in=project_ids).values_list(
-        "project_id", "score"
-    ):
-        by_project.setdefault(project_id, []).append(score)
-    return {
-        pid: sorted(scores, reverse=True)[k - 1]
-        for pid, scores in by_project.items()
-        if len(scores) >= k
-    }
+    """The K-th best stored score of each project that has at least K matches (one query)."""
+    ranked = (
+        Match.objects.filter(project_id__in=project_ids)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("project_id")], order_by=[F("score").desc(), F("pk")]
+            )
+        )
+        .filter(position=k)
+    )
+    return dict(ranked.values_list("project_id", "score"))
 
 
 def enterprise_rescore(

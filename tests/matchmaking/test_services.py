@@ -353,3 +353,20 @@ def test_the_portable_upsert_path_keeps_states_and_reports_new_matches(warehouse
     assert Match.objects.get(enterprise=spec).state == Match.State.DISMISSED
     assert received == [sorted(Match.objects.values_list("pk", flat=True)), []]
     assert Match.objects.filter(enterprise=car).exists()
+
+
+def test_a_new_enterprise_enters_a_project_only_if_it_beats_its_kth_candidate(
+    warehouse, admin_user
+):
+    matching_config_create(by=admin_user, top_k=1, min_score=100)  # no enterprise side
+    best = specialist()
+    project_rescore(project_id=warehouse.pk)
+    weaker = carmaker()
+    stronger = specialist(reference="ENT-SPEC2", name="Second Specialist")
+    Match.objects.filter(enterprise=best).update(score=50.0)
+
+    enterprise_rescore(enterprise_id=weaker.pk)
+    enterprise_rescore(enterprise_id=stronger.pk)
+
+    assert not Match.objects.filter(enterprise=weaker).exists()
+    assert Match.objects.filter(enterprise=stronger, project=warehouse).exists()
