@@ -370,3 +370,20 @@ def test_a_new_enterprise_enters_a_project_only_if_it_beats_its_kth_candidate(
 
     assert not Match.objects.filter(enterprise=weaker).exists()
     assert Match.objects.filter(enterprise=stronger, project=warehouse).exists()
+
+
+def test_admin_lists_matches_read_only_with_search_and_filters(client, admin_user, warehouse):
+    spec = specialist()
+    carmaker()
+    project_rescore(project_id=warehouse.pk)
+    client.force_login(admin_user)
+
+    found = client.get("/admin/matchmaking/match/", {"q": "Specialist", "eligible__exact": "1"})
+    change = client.get(f"/admin/matchmaking/match/{Match.objects.get(enterprise=spec).pk}/change/")
+    add = client.get("/admin/matchmaking/match/add/")
+
+    assert found.status_code == 200
+    assert list(found.context["cl"].result_list) == [Match.objects.get(enterprise=spec)]
+    assert change.status_code == 200
+    assert "Same sector: Warehousing." in change.content.decode()
+    assert add.status_code == 403
