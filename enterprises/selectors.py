@@ -1,6 +1,9 @@
 """Reads about enterprises and who belongs to them (the services write)."""
 
+from collections.abc import Iterable
 from typing import Any
+
+from django.db.models import Q
 
 from core.models import OwnershipType
 from enterprises.models import Enterprise, Membership
@@ -39,7 +42,16 @@ def user_is_platform_admin(*, user: Any) -> bool:
 def enterprise_contact_visible_to(*, user: Any, enterprise: Enterprise) -> bool:
     """Whether `user` may see `enterprise`'s contact details (its contact email).
 
-    The one rule for every page and the API:
+    The one rule for every page and the API (see `enterprise_ids_contact_visible_to`).
+    """
+    return enterprise.pk in enterprise_ids_contact_visible_to(
+        user=user, enterprise_ids=[enterprise.pk]
+    )
+
+
+def enterprise_ids_contact_visible_to(*, user: Any, enterprise_ids: Iterable[int]) -> set[int]:
+    """Those of `enterprise_ids` whose contact details `user` may see (at most two queries).
+
     - platform admins see every firm's contact;
     - a firm's own members see its contact;
     - anonymous users, users without an enterprise and members of unverified enterprises
@@ -51,17 +63,25 @@ def enterprise_contact_visible_to(*, user: Any, enterprise: Enterprise) -> bool:
     Interests and matches belong to higher layers (deals, matchmaking); they are reached
     through their reverse relations here, so this module imports neither.
     """
+    wanted = {int(pk) for pk in enterprise_ids}
+    if not wanted:
+        return set()
     if user_is_platform_admin(user=user):
-        return True
+        return wanted
     own = enterprise_for_user(user=user)
     if own is None:
-        return False
-    if own.pk == enterprise.pk:
-        return True
-    if not own.is_verified:
-        return False
-    if enterprise.interests.filter(project__owner_id=own.pk).exists():
-        return True
-    if own.interests.filter(project__owner_id=enterprise.pk).exists():
-        return True
-    return own.is_soe and enterprise.matches.filter(project__owner_id=own.pk).exists()
+        return set()
+    visible = {own.pk} & wanted
+    others = wanted - visible
+    if not others or not own.is_verified:
+        return visible
+    shared = Q(interests__project__owner_id=own.pk) | Q(projects__interests__enterprise_id=own.pk)
+    if own.is_soe:
+        shared |= Q(matches__project__owner_id=own.pk)
+    visible |= set(
+        Enterprise.objects.filter(shared, pk__in=others)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return visible

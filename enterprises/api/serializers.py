@@ -11,6 +11,7 @@ from core.api.serializers import CodeRelatedField
 from core.models import CooperationMode, Corridor, Region, Sector
 from core.money import exchange_rates_latest
 from enterprises.models import Enterprise, Membership
+from enterprises.selectors import enterprise_ids_contact_visible_to
 
 
 class CountryCodeField(serializers.CharField):
@@ -62,7 +63,8 @@ class EnterpriseSummarySerializer(serializers.ModelSerializer):
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
-    """The public profile. `contact_email` is shown only to the enterprise's members and admins."""
+    """The public profile. `contact_email` only for those the contact rule allows
+    (enterprises.selectors.enterprise_ids_contact_visible_to), else null."""
 
     ownership = serializers.CharField(source="ownership_id", read_only=True)
     country = serializers.CharField(source="country.code", read_only=True)
@@ -73,7 +75,10 @@ class EnterpriseSerializer(serializers.ModelSerializer):
     countries = serializers.SerializerMethodField()
     website = serializers.CharField(read_only=True, help_text=gettext_lazy("A URL, or empty."))
     contact_email = serializers.SerializerMethodField(
-        help_text=gettext_lazy("Only for the enterprise's own members and admins; else null.")
+        help_text=gettext_lazy(
+            "Only for the enterprise's own members, admins, firms sharing an interest or "
+            "invitation with it, and SOE staff whose projects it is a candidate for; else null."
+        )
     )
 
     class Meta:
@@ -116,10 +121,24 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         return [country.code for country in obj.countries]
 
     def get_contact_email(self, obj: Enterprise) -> str | None:
-        actor = self.context.get("actor")
-        if actor is not None and (actor.is_admin or actor.enterprise_id == obj.pk):
+        if obj.pk in self._contact_visible_ids(obj):
             return obj.contact_email
         return None
+
+    def _contact_visible_ids(self, obj: Enterprise) -> set[int]:
+        """The contact rule, evaluated once for the whole page (two queries at most)."""
+        visible = self.context.get("_contact_visible_ids")
+        if visible is None or obj.pk not in self.context.get("_contact_checked_ids", ()):
+            page = getattr(self.parent, "instance", None)
+            checked = {item.pk for item in page} if isinstance(page, list) else {obj.pk}
+            checked.add(obj.pk)
+            request = self.context.get("request")
+            visible = enterprise_ids_contact_visible_to(
+                user=getattr(request, "user", None), enterprise_ids=checked
+            )
+            self.context["_contact_visible_ids"] = visible
+            self.context["_contact_checked_ids"] = checked
+        return visible
 
 
 class EnterpriseUpdateInputSerializer(serializers.Serializer):

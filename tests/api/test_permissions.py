@@ -304,17 +304,21 @@ def test_recommendations_are_the_enterprise_s_own(api, world, role_user, role, e
         ]
 
 
-def test_contact_email_is_shown_only_to_members_and_admins(
-    api, world, foreign_member, soe_staff, admin_user
+def test_contact_email_is_shown_only_to_whom_the_contact_rule_allows(
+    api, world, foreign_member, soe_staff, other_soe_staff, admin_user
 ):
+    """Own members, admins, and the SOE whose project the firm expressed interest in."""
     world.foreign.contact_email = "bd@straits.example"
     world.foreign.save(update_fields=["contact_email"])
     url = f"/api/v1/enterprises/{world.foreign.pk}/"
 
     assert api(None).get(url).json()["contact_email"] is None
-    assert api(soe_staff).get(url).json()["contact_email"] is None
+    assert api(other_soe_staff).get(url).json()["contact_email"] is None
+    assert api(soe_staff).get(url).json()["contact_email"] == "bd@straits.example"
     assert api(foreign_member).get(url).json()["contact_email"] == "bd@straits.example"
     assert api(admin_user).get(url).json()["contact_email"] == "bd@straits.example"
+    listed = api(other_soe_staff).get("/api/v1/enterprises/").json()["results"]
+    assert {row["contact_email"] for row in listed if row["id"] != world.other_soe.pk} == {None}
 
 
 def test_unverified_enterprise_is_hidden_from_others(api, world, foreign_member, soe_staff):
