@@ -135,3 +135,15 @@ def test_project_page_shows_the_owners_contact_to_a_firm_in_discussion_only(
     assert SOE_EMAIL in page(foreign_member, url)
     assert SOE_EMAIL not in page(stranger, url)
     assert SOE_EMAIL not in page(None, url)
+
+
+def test_both_parties_of_an_interest_see_each_others_contact_on_its_page(
+    firm, project, foreign_member, soe_staff
+):
+    interest = interest_make(project=project, enterprise=firm, by=foreign_member)
+    url = reverse("web:interest_detail", args=[interest.pk])
+
+    for user in (foreign_member, soe_staff):
+        body = page(user, url)
+        assert f'<a href="mailto:{EMAIL}">{EMAIL}</a>' in body
+        assert f'<a href="mailto:{SOE_EMAIL}">{SOE_EMAIL}</a>' in body

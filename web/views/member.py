@@ -15,6 +15,7 @@ from deals.models import Interest
 from deals.selectors import interest_get_open, interest_list_visible_to, interest_transition_list
 from deals.services import DealError, interest_sides_of, interest_transition
 from deals.services import interest_express as interest_express_service
+from enterprises.selectors import enterprise_ids_contact_visible_to
 from enterprises.services import enterprise_update
 from matchmaking.models import Match
 from matchmaking.selectors import match_list_for_enterprise
@@ -194,11 +195,16 @@ def interest_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (state, Interest.State(state).label)
         for state in deal_workflow.next_states(interest.state, sides=sides)
     ]
+    parties = (interest.enterprise, interest.project.owner)
+    visible = enterprise_ids_contact_visible_to(
+        user=request.user, enterprise_ids=[party.pk for party in parties]
+    )
     return render(
         request,
         "web/member/interest_detail.html",
         {
             "interest": interest,
+            "contacts": [party for party in parties if party.pk in visible and party.contact_email],
             "history": interest_transition_list(interest=interest),
             "moves": moves,
             "move_form": InterestMoveForm(),
