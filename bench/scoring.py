@@ -16,8 +16,13 @@ Parts:
    - one project against every enterprise with the service the worker runs
      (load features, score, store its top K), with the worker's enterprise snapshot
      warm (steady state) and cold (first task after a profile change);
-   - a full rescore (`matches_rescore_all`, the `rescore` command's code path) in a child
-     process, timed, with its peak memory.
+   - a full rescore, timed, with its peak memory: with `--workers 1`, `matches_rescore_all`
+     (the `rescore` command's code path) in one child process; with `--workers N` (default
+     2, the prefork concurrency of one worker on this 2-core machine) the
+     `matchmaking.rescore_chunk` service call (`matches_rescore_projects(prune=False)`) of
+     every chunk run by a pool of N spawned processes (each builds its own enterprise
+     snapshot, as a prefork child does), then the final `matches_prune` as the last
+     chunk's `matchmaking.prune` task does.
 Receivers of `matches_stored` (notifications) are disconnected: this measures matching.
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -423,6 +429,67 @@ def one_project_phase(project_id: int) -> dict:
     }
 
 
+def _chunk_rescore(project_ids: list[int]) -> dict:
+    """What the `matchmaking.rescore_chunk` task runs, in a pool process."""
+    from matchmaking.services import matches_rescore_projects
+
+    summary = matches_rescore_projects(project_ids=project_ids, prune=False)
+    return {
+        "projects": summary.projects,
+        "enterprises": summary.enterprises,
+        "pairs": summary.pairs_scored,
+        "stored": summary.stored,
+        "timings": summary.timings,
+        "pid": os.getpid(),
+        "peak_rss_mib": peak_mib(),
+    }
+
+
+def full_parallel_phase(workers: int) -> dict:
+    """A fanned-out full rescore: chunk tasks in `workers` processes, then one prune."""
+    _django()
+    from django.db import connections
+
+    from matchmaking.models import Match
+    from matchmaking.services import matches_prune, matches_retire_unpublished, rescore_chunks
+
+    started = time.perf_counter()
+    matches_retire_unpublished()
+    chunks = rescore_chunks()
+    connections.close_all()
+    t = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_django) as pool:
+        done = pool.map(_chunk_rescore, chunks, chunksize=1)
+    chunks_s = time.perf_counter() - t
+    t = time.perf_counter()
+    matches_prune()
+    prune_s = time.perf_counter() - t
+    timings: dict[str, float] = {}
+    for d in done:
+        for key, value in d["timings"].items():
+            timings[key] = timings.get(key, 0.0) + value
+    per_process: dict[int, float] = {}
+    for d in done:
+        per_process[d["pid"]] = max(per_process.get(d["pid"], 0.0), d["peak_rss_mib"])
+    return {
+        "workers": workers,
+        "seconds": time.perf_counter() - started,
+        "chunks": len(chunks),
+        "chunks_wall_s": chunks_s,
+        "final_prune_s": prune_s,
+        "projects": sum(d["projects"] for d in done),
+        "enterprises": max(d["enterprises"] for d in done),
+        "pairs": sum(d["pairs"] for d in done),
+        "stored": sum(d["stored"] for d in done),
+        "rows_after_prune": Match.objects.count(),
+        "timings": timings,
+        "timings_note": "stage seconds summed over the pool processes (they overlap)",
+        "peak_rss_mib": max(max(per_process.values()), peak_mib()),
+        "peak_rss_per_process_mib": sorted(per_process.values()),
+        "peak_rss_parent_mib": peak_mib(),
+    }
+
+
 def full_phase() -> dict:
     _django()
     from matchmaking.models import Match
@@ -468,6 +535,12 @@ def main() -> None:
     parser.add_argument(
         "--keep-data", action="store_true", help="reuse the synthetic rows already in the database"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="processes running the full rescore's chunk tasks (1 = matches_rescore_all)",
+    )
     parser.add_argument("--phase", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -480,7 +553,8 @@ def main() -> None:
         elif name == "one":
             result = one_project_phase(int(rest[0]))
         elif name == "full":
-            result = full_phase()
+            workers = int(rest[0]) if rest else 1
+            result = full_phase() if workers <= 1 else full_parallel_phase(workers)
         else:
             raise SystemExit(f"unknown phase {name}")
         print(json.dumps(result, default=float))
@@ -544,10 +618,11 @@ def main() -> None:
             f"after one profile edit (snapshot patched) "
             f"{[round(x, 3) for x in one['after_profile_edit_s']]} s"
         )
-        full = child("full")
+        full = child("full", str(args.workers))
         report["full"] = full
         print(
-            f"full rescore {full['projects']:,} x {full['enterprises']:,}: {full['seconds']:.1f} s, "
+            f"full rescore {full['projects']:,} x {full['enterprises']:,} "
+            f"({args.workers} process(es)): {full['seconds']:.1f} s, "
             f"{full['stored']:,} rows upserted, {full['rows_after_prune']:,} kept, "
             f"stages { ({k: round(v, 1) for k, v in full['timings'].items()}) }, "
             f"peak RSS {full['peak_rss_mib']:.0f} MiB"

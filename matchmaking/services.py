@@ -14,7 +14,6 @@ leaves `published`, its untouched matches are deleted and acted-on ones kept as 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -111,6 +110,30 @@ def _components_rows(scores: scoring.PairScores) -> list[dict[str, dict[str, flo
     ]
 
 
+_SIDES = ("project", "enterprise", "fit", "points")
+
+
+def _components_json(scores: scoring.PairScores) -> list[str]:
+    """`_components_rows` as compact JSON text per pair, from one format string per row.
+
+    The values are the same rounded Python floats, written with `repr` as `json` does.
+    """
+    names = list(scores.components)
+    template = (
+        "{"
+        + ",".join(f'"{n}":{{' + ",".join(f'"{s}":%r' for s in _SIDES) + "}" for n in names)
+        + "}"
+    )
+    columns = [
+        np.round(
+            scores.components[n][side].astype(np.float64), 2 if side == "points" else 3
+        ).tolist()
+        for n in names
+        for side in _SIDES
+    ]
+    return [template % values for values in zip(*columns, strict=True)]
+
+
 def _without_owner(scores: scoring.PairScores) -> scoring.PairScores:
     keep = scores.status != scoring.STATUS_OWNER
     if keep.all():
@@ -166,9 +189,6 @@ _PG_COLUMNS = (
     "config_version",
     "computed_at",
 )
-
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _copy_upsert_available() -> bool:
@@ -248,6 +268,7 @@ def _score_and_store(
     p_tokens = _Tokens(project_texts)
     e_tokens = _Tokens(enterprise_texts, snap.tokens if eb is snap.batch else None)
     timings = summary.timings
+    fragments: dict[str, dict] = {}
     new_ids: list[int] = []
     with transaction.atomic():
         before = (
@@ -266,14 +287,18 @@ def _score_and_store(
                     weights,
                 )
             )
-            reasons = scoring.explain_pairs(
-                scores,
-                projects=pb.records,
-                enterprises=eb.records,
-                vocab=snap.vocab,
-                terms=_terms(scores, pb, eb, p_tokens, e_tokens),
+            explained = {
+                "projects": pb.records,
+                "enterprises": eb.records,
+                "vocab": snap.vocab,
+                "terms": _terms(scores, pb, eb, p_tokens, e_tokens),
+            }
+            reasons = (
+                scoring.explain_pairs_json(scores, cache=fragments, **explained)
+                if fast
+                else scoring.explain_pairs(scores, **explained)
             )
-            components = _components_rows(scores)
+            components = _components_json(scores) if fast else _components_rows(scores)
             p_ids = pb.ids[scores.project_rows].tolist()
             e_ids = eb.ids[scores.enterprise_rows].tolist()
             score = np.round(scores.score.astype(np.float64), 2).tolist()
@@ -285,8 +310,8 @@ def _score_and_store(
                     score[i],
                     status[i] == scoring.STATUS_ELIGIBLE,
                     STATUS_REASON.get(status[i], ""),
-                    _dumps(components[i]) if fast else components[i],
-                    _dumps(reasons[i]) if fast else reasons[i],
+                    components[i],
+                    reasons[i],
                     config.version,
                     now,
                 )

@@ -28,7 +28,7 @@ from matchmaking.scoring.features import (
     negative_rule_for,
     project_batch,
 )
-from matchmaking.scoring.reasons import explain_pair, explain_pairs
+from matchmaking.scoring.reasons import explain_pair, explain_pairs, explain_pairs_json
 
 __all__ = [
     "COMPONENTS",
@@ -49,6 +49,7 @@ __all__ = [
     "enterprise_batch_merge",
     "explain_pair",
     "explain_pairs",
+    "explain_pairs_json",
     "negative_rule_for",
     "pair_scores",
     "project_batch",

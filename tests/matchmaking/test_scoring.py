@@ -1,6 +1,8 @@
 """The pure engine on tiny hand-made inputs: every component, every hard rule, exact values."""
 
+import json
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from matchmaking.scoring import (
     STATUS_PROHIBITED,
     Weights,
     explain_pair,
+    explain_pairs,
+    explain_pairs_json,
     negative_rule_for,
     pair_scores,
     rank,
@@ -453,3 +457,35 @@ def test_rank_keeps_explicit_pairs_whatever_their_rank():
     )
     assert (0, worst) in pairs
     assert len(pairs) == 3
+
+
+def test_encoded_reasons_equal_the_per_pair_reasons():
+    """The COPY path stores `explain_pairs_json`: the same reasons, in the same order."""
+    projects, p_texts, enterprises, e_texts = _random_records(random.Random(11), 15, 60)
+    projects[0] = replace(projects[0], sought_cny=None)
+    enterprises[1] = replace(enterprises[1], investment_min_cny=0.0, investment_max_cny=None)
+    pb, eb = batches(projects, enterprises, p_texts, e_texts)
+    p_idx, e_idx = np.divmod(np.arange(len(pb) * len(eb)), len(eb))
+    pairs = pair_scores(pb, eb, p_idx, e_idx, Weights())
+    terms = {
+        (p.id, e.id): ["bonded", "cargo", "port", "rail", "cold"][: (p.id + e.id) % 6]
+        for p in projects
+        for e in enterprises
+    }
+
+    kw = {"projects": pb.records, "enterprises": eb.records, "vocab": VOCAB, "terms": terms}
+    expected = explain_pairs(pairs, **kw)
+    encoded = explain_pairs_json(pairs, **kw)
+
+    assert [json.loads(text) for text in encoded] == expected
+    assert {r["code"] for reasons in expected for r in reasons} >= {
+        "capacity_unknown",
+        "capacity_within",
+        "text_terms",
+        "negative_list_prohibited",
+        "sector_same",
+        "region_hq",
+        "mode_shared",
+        "ownership_sought",
+    }
+    assert encoded[0].startswith('[{"code":')
