@@ -32,6 +32,39 @@ def pytest_collection_modifyitems(items):
             )
 
 
+@pytest.fixture(scope="session")
+def _initial_db_content(django_db_setup) -> str:
+    """The test database's initial content (seeded reference data), as Django serialized it.
+
+    Captured before any browser test starts Playwright: once its event loop runs, this thread
+    sees other (greenlet-local) connection objects, without the serialized copy that Django's
+    serialized rollback restores, so the restore below does it explicitly.
+    """
+    from django.db import connection
+
+    return getattr(connection, "_test_serialized_contents", "") or ""
+
+
+@pytest.fixture(autouse=True)
+def _initial_db_content_restored(request):
+    """Let Django's serialized rollback work on whichever connection object this test sees."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    content = request.getfixturevalue("_initial_db_content")
+    from django.db import connection
+
+    if content and not getattr(connection, "_test_serialized_contents", None):
+        # So this test's closing flush keeps post_migrate quiet, as serialized rollback wants.
+        connection._test_serialized_contents = content
+    request.getfixturevalue("transactional_db")
+    from core.models import Sector
+
+    if content and not Sector.objects.exists():
+        # The setup ran before this connection object had the copy: restore it now.
+        connection.creation.deserialize_db_from_string(content)
+
+
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="admin", is_staff=True, is_superuser=True)

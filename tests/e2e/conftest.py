@@ -41,7 +41,7 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browser(_initial_db_content) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
