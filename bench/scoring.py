@@ -441,6 +441,7 @@ def _chunk_rescore(project_ids: list[int]) -> dict:
         "stored": summary.stored,
         "timings": summary.timings,
         "pid": os.getpid(),
+        "cpu_s": time.process_time(),
         "peak_rss_mib": peak_mib(),
     }
 
@@ -469,8 +470,10 @@ def full_parallel_phase(workers: int) -> dict:
         for key, value in d["timings"].items():
             timings[key] = timings.get(key, 0.0) + value
     per_process: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     for d in done:
         per_process[d["pid"]] = max(per_process.get(d["pid"], 0.0), d["peak_rss_mib"])
+        cpu[d["pid"]] = max(cpu.get(d["pid"], 0.0), d["cpu_s"])
     return {
         "workers": workers,
         "seconds": time.perf_counter() - started,
@@ -487,6 +490,9 @@ def full_parallel_phase(workers: int) -> dict:
         "peak_rss_mib": max(max(per_process.values()), peak_mib()),
         "peak_rss_per_process_mib": sorted(per_process.values()),
         "peak_rss_parent_mib": peak_mib(),
+        "cpu_s_pool_processes": sorted(cpu.values()),
+        "cpu_s_parent": time.process_time(),
+        "load_average": os.getloadavg(),
     }
 
 

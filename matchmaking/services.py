@@ -36,6 +36,7 @@ from matchmaking.features import (
     project_records,
 )
 from matchmaking.models import Match, MatchingConfig
+from matchmaking.scoring.reasons import MAX_TERMS
 from matchmaking.scoring.text import analyse, rank_terms
 from matchmaking.selectors import matching_config_current, matching_weights
 from matchmaking.signals import matches_stored
@@ -167,13 +168,18 @@ def _terms(
     eb: scoring.EnterpriseBatch,
     p_tokens: _Tokens,
     e_tokens: _Tokens,
+    rarity: dict[str, tuple[float, str]] | None = None,
 ) -> dict[tuple[int, int], list[str]]:
     out = {}
     fit = scores.components["text"]["fit"]
-    for i in np.flatnonzero(fit >= scoring.reasons.TEXT_REASON_MIN_FIT).tolist():
-        pr, er = int(scores.project_rows[i]), int(scores.enterprise_rows[i])
+    rows = np.flatnonzero(fit >= scoring.reasons.TEXT_REASON_MIN_FIT)
+    p_rows = scores.project_rows[rows].tolist()
+    e_rows = scores.enterprise_rows[rows].tolist()
+    p_ids, e_ids = pb.ids[p_rows].tolist(), eb.ids[e_rows].tolist()
+    index = eb.text_index
+    for pr, er, p_id, e_id in zip(p_rows, e_rows, p_ids, e_ids, strict=True):
         common = p_tokens[pr] & e_tokens[er]
-        out[(int(pb.ids[pr]), int(eb.ids[er]))] = rank_terms(common, index=eb.text_index)
+        out[(p_id, e_id)] = rank_terms(common, index=index, limit=MAX_TERMS, rarity=rarity)
     return out
 
 
@@ -269,6 +275,7 @@ def _score_and_store(
     e_tokens = _Tokens(enterprise_texts, snap.tokens if eb is snap.batch else None)
     timings = summary.timings
     fragments: dict[str, dict] = {}
+    rarity: dict[str, tuple[float, str]] = {}
     new_ids: list[int] = []
     with transaction.atomic():
         before = (
@@ -291,7 +298,7 @@ def _score_and_store(
                 "projects": pb.records,
                 "enterprises": eb.records,
                 "vocab": snap.vocab,
-                "terms": _terms(scores, pb, eb, p_tokens, e_tokens),
+                "terms": _terms(scores, pb, eb, p_tokens, e_tokens, rarity),
             }
             reasons = (
                 scoring.explain_pairs_json(scores, cache=fragments, **explained)

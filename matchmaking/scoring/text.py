@@ -83,9 +83,27 @@ def _term_column(term: str) -> int:
     return int(_VECTORIZER.transform([term]).indices[0])
 
 
-def rank_terms(terms: set[str] | frozenset[str], *, index: TextIndex, limit: int = 4) -> list[str]:
-    """The rarest (most telling) of `terms` first."""
-    return sorted(terms, key=lambda t: (-float(index.idf[_term_column(t)]), t))[:limit]
+def rank_terms(
+    terms: set[str] | frozenset[str],
+    *,
+    index: TextIndex,
+    limit: int = 4,
+    rarity: dict[str, tuple[float, str]] | None = None,
+) -> list[str]:
+    """The rarest (most telling) of `terms` first.
+
+    `rarity` (a dict kept by the caller for one `index`) remembers each term's sort key.
+    """
+    if rarity is None:
+        return sorted(terms, key=lambda t: (-float(index.idf[_term_column(t)]), t))[:limit]
+
+    def key(term: str) -> tuple[float, str]:
+        found = rarity.get(term)
+        if found is None:
+            found = rarity[term] = (-float(index.idf[_term_column(term)]), term)
+        return found
+
+    return sorted(terms, key=key)[:limit]
 
 
 def shared_terms(
