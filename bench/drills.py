@@ -180,13 +180,19 @@ def drill_redis(args: argparse.Namespace) -> bool:
         interests = stack.sql("SELECT count(*) FROM deals_interest WHERE message LIKE 'Drill:%%'")[
             0
         ][0]
+        # Every active member of the project owner's SOE (other than the author) is notified.
         no_notification = stack.sql(
-            "SELECT count(*) FROM deals_interest i WHERE message LIKE 'Drill:%%' AND NOT EXISTS "
-            "(SELECT 1 FROM notifications_notification n WHERE n.key = 'interest:' || i.id)"
+            "SELECT count(*) FROM deals_interest i "
+            "JOIN projects_project p ON p.id = i.project_id "
+            "JOIN enterprises_membership m ON m.enterprise_id = p.owner_id "
+            "JOIN auth_user u ON u.id = m.user_id AND u.is_active "
+            "WHERE i.message LIKE 'Drill:%%' AND m.user_id IS DISTINCT FROM i.created_by_id "
+            "AND NOT EXISTS (SELECT 1 FROM notifications_notification n "
+            "WHERE n.key = 'interest:' || i.id AND n.recipient_id = m.user_id)"
         )[0][0]
         sweeps = re.findall(r"notifications\.sweep_outbox\[[^\]]+\] succeeded in [\d.]+s: (\d+)",
                             stack.log("worker"))  # fmt: skip
-        print(f"interests expressed: {interests}; without a notification: {no_notification}")
+        print(f"interests expressed: {interests}; owner's members not notified: {no_notification}")
         print(f"deliveries: {dict(Counter(s for _, s in deliveries))}; outbox empty "
               f"{waited:.0f} s after the load stopped")  # fmt: skip
         print(f"sweeper runs re-enqueuing deliveries: {[int(n) for n in sweeps if n != '0']}")
