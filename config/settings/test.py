@@ -29,4 +29,4 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 # Throttles stay on, but loose enough for the many sign-ups of the test suite from one
 # address (the counters live in Redis across tests); tests/security tightens them.
 SIGNUP_RATE = "1000/m"
-PASSWORD_RESET_RATE = "1000/m"
+PASSWORD_RESET_RATE = "1000/m"  # noqa: S105 - a rate, not a password
