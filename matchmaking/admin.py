@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from matchmaking.explain import reasons_text
 from matchmaking.models import Match, MatchingConfig
@@ -9,7 +10,7 @@ from matchmaking.services import CONFIG_FIELDS, matching_config_create
 
 
 @admin.register(MatchingConfig)
-class MatchingConfigAdmin(admin.ModelAdmin):
+class MatchingConfigAdmin(SimpleHistoryAdmin):
     list_display = (
         "version",
         "weight_sector",

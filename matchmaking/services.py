@@ -27,6 +27,7 @@ from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from core.history import history_user_set
 from matchmaking import scoring
 from matchmaking.features import (
     LOAD_BATCH_SIZE,
@@ -655,6 +656,7 @@ def matching_config_create(*, by: Any = None, **values: Any) -> MatchingConfig:
     base.update(values)
     config = MatchingConfig(version=(latest.version + 1) if latest else 1, created_by=by, **base)
     config.full_clean()
+    history_user_set(instance=config, user=by)
     config.save()
     rescore_all_task.delay_on_commit()
     return config

@@ -387,3 +387,15 @@ def test_admin_lists_matches_read_only_with_search_and_filters(client, admin_use
     assert change.status_code == 200
     assert "Same sector: Warehousing." in change.content.decode()
     assert add.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_new_matching_configuration_is_audited_with_its_author(admin_user):
+    from matchmaking.services import matching_config_create
+
+    config = matching_config_create(by=admin_user, weight_text=0.3)
+
+    record = config.history.get()
+    assert record.history_user == admin_user
+    assert record.weight_text == 0.3
+    assert record.history_type == "+"
