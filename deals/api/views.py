@@ -196,7 +196,7 @@ class InterestViewSet(
             project_list_visible_to(user=request.user).filter(pk=fields.pop("project")).first()
         )
         if project is None:
-            raise bad_request(str(_no_such("project")), field="project")
+            raise bad_request(str(_no_such(_("project"))), field="project")
         interest = _call(services.interest_express, project=project, by=request.user, **fields)
         return self._render(interest, status_code=status.HTTP_201_CREATED)
 
@@ -224,7 +224,7 @@ class InterestViewSet(
             pk=fields.pop("match"), project__owner_id=actor.enterprise_id
         ).first()
         if match is None:
-            raise bad_request(str(_no_such("match")), field="match")
+            raise bad_request(str(_no_such(_("match"))), field="match")
         interest = _call(services.interest_invite, match=match, by=request.user, **fields)
         return self._render(interest, status_code=status.HTTP_201_CREATED)
 
