@@ -14,6 +14,7 @@ e.g. to kill a worker in the middle of a task.
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ from django.db import connection
 
 REPO = Path(__file__).resolve().parent.parent
 ALL_QUEUES = "default,scoring,notifications"
+# Worker logs, for reading when a test fails; a fresh clone has no .pytest_cache yet.
+LOG_DIR = Path(tempfile.gettempdir()) / "parklink-test-workers"
 
 
 def worker_env() -> dict[str, str]:
@@ -49,7 +52,8 @@ def start_worker(*, queues: str = ALL_QUEUES, concurrency: int = 1) -> subproces
         "--pool=prefork", "--without-gossip", "--without-mingle", "--without-heartbeat",
         f"--hostname=test-{os.getpid()}-{time.monotonic_ns()}@%h",
     ]  # fmt: skip
-    log = open(REPO / f".pytest_cache/worker-{os.getpid()}.log", "w+")  # noqa: SIM115
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / f"worker-{os.getpid()}.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(cmd, cwd=REPO, env=worker_env(), stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     proc.log = log  # type: ignore[attr-defined]
     deadline = time.monotonic() + 60
