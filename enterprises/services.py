@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.history import history_user_set
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
+from core.writes import fields_split, m2m_resolve
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
 from enterprises.signals import enterprise_changed
@@ -67,28 +68,6 @@ def _check_can_edit(*, user: AbstractBaseUser | None, enterprise: Enterprise) ->
         raise PermissionDenied(_("You may change only your own enterprise."))
 
 
-def _resolve_m2m(m2m: dict[str, Any]) -> dict[str, list[models.Model]]:
-    errors: dict[str, list[str]] = {}
-    resolved: dict[str, list[models.Model]] = {}
-    for name, values in m2m.items():
-        model = M2M_MODELS[name]
-        items = [] if values is None else list(values)
-        objects = [item for item in items if isinstance(item, model)]
-        codes = [str(item) for item in items if not isinstance(item, model)]
-        found = {obj.pk: obj for obj in model._default_manager.filter(pk__in=codes)}
-        missing = sorted({code for code in codes if code not in found})
-        if missing:
-            errors[name] = [_("Unknown codes: %(codes)s.") % {"codes": ", ".join(missing)}]
-            continue
-        unique: dict[Any, models.Model] = {}
-        for obj in [*objects, *(found[code] for code in codes)]:
-            unique.setdefault(obj.pk, obj)
-        resolved[name] = list(unique.values())
-    if errors:
-        raise ValidationError(errors)
-    return resolved
-
-
 def _validate(enterprise: Enterprise, *, m2m: dict[str, list[models.Model]]) -> None:
     errors: dict[str, list[str]] = {}
     try:
@@ -111,21 +90,14 @@ def _validate(enterprise: Enterprise, *, m2m: dict[str, list[models.Model]]) -> 
 
 
 def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    errors: dict[str, list[str]] = {}
-    scalars: dict[str, Any] = {}
-    m2m: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name in SCALAR_FIELDS:
-            scalars[name] = value
-        elif name in M2M_MODELS:
-            m2m[name] = value
-        elif name in ADMIN_ONLY_FIELDS:
-            errors[name] = [_("Verification changes only through the verify action.")]
-        else:
-            errors[name] = [_("Unknown enterprise field.")]
-    if errors:
-        raise ValidationError(errors)
-    return scalars, m2m
+    return fields_split(
+        fields=fields,
+        scalar_fields=SCALAR_FIELDS,
+        m2m_fields=M2M_MODELS,
+        guarded_fields=ADMIN_ONLY_FIELDS,
+        guarded_message=_("Verification changes only through the verify action."),
+        unknown_message=_("Unknown enterprise field."),
+    )
 
 
 def _resolve_ownership(scalars: dict[str, Any]) -> None:
@@ -145,7 +117,7 @@ def enterprise_create(*, by: AbstractBaseUser | None, **fields: Any) -> Enterpri
     Anyone may apply; an administrator verifies it afterwards (`enterprise_verify`).
     """
     scalars, m2m_raw = _split_fields(fields)
-    m2m = _resolve_m2m(m2m_raw)
+    m2m = m2m_resolve(values=m2m_raw, m2m_fields=M2M_MODELS)
     _resolve_ownership(scalars)
     enterprise = Enterprise(**scalars, is_verified=False)
     history_user_set(instance=enterprise, user=by)
@@ -166,7 +138,7 @@ def enterprise_update(
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _check_can_edit(user=by, enterprise=locked)
     _resolve_ownership(scalars)
-    m2m = _resolve_m2m(m2m_raw)
+    m2m = m2m_resolve(values=m2m_raw, m2m_fields=M2M_MODELS)
     before = {name: getattr(locked, name) for name in scalars}
     for name, value in scalars.items():
         setattr(locked, name, value)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.history import history_user_set
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
+from core.writes import fields_split, m2m_resolve
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
 from projects import workflow
@@ -82,46 +83,14 @@ EXPIRE_BATCH_SIZE = 500
 
 
 def _split_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    errors: dict[str, list[str]] = {}
-    scalars: dict[str, Any] = {}
-    m2m: dict[str, Any] = {}
-    for name, value in fields.items():
-        if name in SCALAR_FIELDS:
-            scalars[name] = value
-        elif name in M2M_MODELS:
-            m2m[name] = value
-        elif name in WORKFLOW_FIELDS:
-            errors[name] = [_("This field changes only through the project workflow.")]
-        else:
-            errors[name] = [_("Unknown project field.")]
-    if errors:
-        raise ValidationError(errors)
-    return scalars, m2m
-
-
-def _resolve_m2m(m2m: dict[str, Any]) -> dict[str, list[models.Model]]:
-    """Lists of codes or objects -> lists of objects; unknown codes raise, naming the field."""
-    errors: dict[str, list[str]] = {}
-    resolved: dict[str, list[models.Model]] = {}
-    for name, values in m2m.items():
-        model = M2M_MODELS[name]
-        items = [] if values is None else list(values)
-        objects = [item for item in items if isinstance(item, model)]
-        codes = [str(item) for item in items if not isinstance(item, model)]
-        found = {obj.pk: obj for obj in model._default_manager.filter(pk__in=codes)}
-        missing = [code for code in codes if code not in found]
-        if missing:
-            errors[name] = [
-                _("Unknown codes: %(codes)s.") % {"codes": ", ".join(sorted(set(missing)))}
-            ]
-            continue
-        unique: dict[Any, models.Model] = {}
-        for obj in [*objects, *(found[code] for code in codes)]:
-            unique.setdefault(obj.pk, obj)
-        resolved[name] = list(unique.values())
-    if errors:
-        raise ValidationError(errors)
-    return resolved
+    return fields_split(
+        fields=fields,
+        scalar_fields=SCALAR_FIELDS,
+        m2m_fields=M2M_MODELS,
+        guarded_fields=WORKFLOW_FIELDS,
+        guarded_message=_("This field changes only through the project workflow."),
+        unknown_message=_("Unknown project field."),
+    )
 
 
 def _validate(project: Project, *, m2m: dict[str, list[models.Model]], creating: bool) -> None:
@@ -173,7 +142,7 @@ def project_create(*, owner: Enterprise, by: AbstractBaseUser | None, **fields: 
     """
     _check_can_post_for(user=by, owner=owner)
     scalars, m2m_raw = _split_fields({**fields, "owner": owner})
-    m2m = _resolve_m2m(m2m_raw)
+    m2m = m2m_resolve(values=m2m_raw, m2m_fields=M2M_MODELS)
     if scalars.get("external_investment_sought") is None:
         scalars["external_investment_sought"] = scalars.get("total_investment")
     project = Project(**scalars, status=workflow.DRAFT, created_by=by)
@@ -197,7 +166,7 @@ def project_update(*, project: Project, by: AbstractBaseUser | None, **fields: A
     _check_can_edit(user=by, project=locked)
     if "owner" in scalars:
         _check_can_post_for(user=by, owner=scalars["owner"])
-    m2m = _resolve_m2m(m2m_raw)
+    m2m = m2m_resolve(values=m2m_raw, m2m_fields=M2M_MODELS)
     before = {name: getattr(locked, name) for name in scalars}
     for name, value in scalars.items():
         setattr(locked, name, value)
