@@ -5,7 +5,8 @@
   `published`);
 - enterprises.enterprise_changed -> matchmaking.enterprise_rescore (and the workers'
   enterprise snapshots are invalidated);
-- core.exchange_rates_changed -> matchmaking.rescore_all (amounts compared in CNY moved).
+- core.exchange_rates_changed -> matchmaking.rescore_all (amounts compared in CNY moved);
+- core.negative_list_changed -> matchmaking.rescore_all (foreign partners' eligibility moved).
 """
 
 from matchmaking.features import features_invalidate
@@ -42,8 +43,12 @@ def on_exchange_rates_changed(sender, **kwargs) -> None:
     rescore_all_task.delay_on_commit()
 
 
+def on_negative_list_changed(sender, **kwargs) -> None:
+    rescore_all_task.delay_on_commit()
+
+
 def connect() -> None:
-    from core.signals import exchange_rates_changed
+    from core.signals import exchange_rates_changed, negative_list_changed
     from enterprises.signals import enterprise_changed
     from projects.signals import project_changed, project_status_changed
 
@@ -54,4 +59,7 @@ def connect() -> None:
     enterprise_changed.connect(on_enterprise_changed, dispatch_uid="matchmaking.enterprise_changed")
     exchange_rates_changed.connect(
         on_exchange_rates_changed, dispatch_uid="matchmaking.exchange_rates_changed"
+    )
+    negative_list_changed.connect(
+        on_negative_list_changed, dispatch_uid="matchmaking.negative_list_changed"
     )

@@ -157,3 +157,29 @@ def test_a_full_rescore_fans_out_in_chunks_and_prunes_once_at_the_end(scene, mon
     assert prunes == [{"project_ids": None, "enterprise_ids": None}]
     assert sorted(Match.objects.values_list("project_id", "enterprise_id", "score")) == expected
     assert matches_done.projects == 2
+
+
+@pytest.mark.django_db
+def test_a_new_negative_list_rule_rescores_everything_after_commit(
+    soe, tmp_path, django_capture_on_commit_callbacks
+):
+    from core.importers import negative_list_import
+    from tests.factories import ForeignEnterpriseFactory
+    from tests.imports.files import csv_write
+
+    firm = ForeignEnterpriseFactory(
+        sectors=["logistics.warehousing"], cooperation_modes=["operation"]
+    )
+    project = ProjectFactory(
+        owner=soe, sectors=["logistics.warehousing"], cooperation_modes=["operation"]
+    )
+    project_rescore_task.apply(args=[project.pk]).get()
+    assert Match.objects.get(project=project, enterprise=firm).eligible is True
+    rules = [{"sector": "logistics", "rule": "prohibited", "note": ""}]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        negative_list_import(
+            path=csv_write(tmp_path / "rules.csv", ["sector", "rule", "note"], rules)
+        )
+
+    assert Match.objects.get(project=project, enterprise=firm).eligible is False
