@@ -1,7 +1,7 @@
 """Reads of the deal flow: interests visible to a user, their history, totals per list."""
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.models import OwnershipType
-from core.money import exchange_rates_latest, to_cny
+from core.money import compact_amount, exchange_rates_latest, to_cny
 from deals import workflow
 from deals.models import Interest, InterestTransition
 from projects.models import OpportunityList, Project
 
-BILLION = Decimal(1_000_000_000)
 # Foreign for reporting, as Enterprise.is_foreign: foreign-owned or headquartered abroad.
 FOREIGN_ENTERPRISE = Q(enterprise__ownership_id=OwnershipType.FOREIGN) | ~Q(
     enterprise__country="CN"
@@ -54,16 +53,12 @@ class OpportunityListTotals:
     agreements_value_cny: Decimal = Decimal(0)
     agreements_with_foreign: int = 0
 
-    @property
-    def agreements_value_billion_cny(self) -> Decimal:
-        return (self.agreements_value_cny / BILLION).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
     def signed_line(self) -> str:
-        """E.g. "14 signed, 12.2 billion yuan, 4 with foreign firms"."""
-        return _("%(signed)s, %(value)s billion yuan, %(foreign)s") % {
+        """E.g. "14 signed, 12.2 billion yuan, 4 with foreign firms" ("122 亿元" in Chinese)."""
+        return _("%(signed)s, %(value)s yuan, %(foreign)s") % {
             "signed": ngettext("%(n)d signed", "%(n)d signed", self.agreements_signed)
             % {"n": self.agreements_signed},
-            "value": self.agreements_value_billion_cny,
+            "value": compact_amount(self.agreements_value_cny),
             "foreign": ngettext(
                 "%(n)d with foreign firms", "%(n)d with foreign firms", self.agreements_with_foreign
             )

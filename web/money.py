@@ -6,10 +6,8 @@ Pure formatting over core.money; the rates are read once per request by the view
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-
 from core.money import UnknownCurrencyError, from_cny, to_cny
+from core.money import compact_amount as compact_amount  # the pages' short form, re-exported
 
 DEFAULT_CURRENCY = "CNY"
 # Currencies offered in the viewer's currency switch (only those with a rate are kept).
@@ -26,33 +24,6 @@ def amount_in(
         return from_cny(to_cny(amount, currency, rates=rates), target, rates=rates)
     except UnknownCurrencyError:
         return None
-
-
-def compact_amount(amount: Decimal | None) -> str:
-    """A short human form: "4.2 billion" in English, "42 亿" in Chinese."""
-    if amount is None:
-        return ""
-    value = Decimal(amount)
-    language = get_language() or "en"
-    if language.startswith("zh"):
-        # Chinese counts in 万 (10^4) and 亿 (10^8): a number format of the language, like
-        # Django's formats.py, so it is written here rather than translated from English.
-        if abs(value) >= Decimal(10) ** 8:
-            return f"{_short(value / Decimal(10) ** 8)} 亿"
-        if abs(value) >= Decimal(10) ** 4:
-            return f"{_short(value / Decimal(10) ** 4)} 万"
-        return f"{int(value):,}"
-    if abs(value) >= Decimal(10) ** 9:
-        return _("%(value)s billion") % {"value": _short(value / Decimal(10) ** 9)}
-    if abs(value) >= Decimal(10) ** 6:
-        return _("%(value)s million") % {"value": _short(value / Decimal(10) ** 6)}
-    return f"{int(value):,}"
-
-
-def _short(value: Decimal) -> str:
-    """Up to two decimals, trailing zeros dropped: 4.20 -> 4.2, 70.00 -> 70."""
-    text = f"{value.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def viewer_currency(request) -> str:

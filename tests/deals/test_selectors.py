@@ -98,6 +98,8 @@ def test_totals_per_list_produce_the_conference_line(conference_list, django_ass
     }
     with translation.override("en"):
         assert totals.signed_line() == "14 signed, 12.2 billion yuan, 4 with foreign firms"
+    with translation.override("zh-hans"):  # Chinese counts in 亿 (10^8), not in billions
+        assert totals.signed_line() == "签约 14 项，金额 122 亿元，其中 4 项涉及外资企业"
 
 
 def test_totals_of_an_empty_list_are_zero(db):
@@ -106,4 +108,4 @@ def test_totals_of_an_empty_list_are_zero(db):
     assert totals.agreements_signed == 0
     assert totals.agreements_value_cny == Decimal(0)
     with translation.override("en"):
-        assert totals.signed_line() == "0 signed, 0.0 billion yuan, 0 with foreign firms"
+        assert totals.signed_line() == "0 signed, 0 yuan, 0 with foreign firms"
