@@ -8,7 +8,7 @@ seen twice (a rescore that finds the same match) maps to the same key and is ski
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from core.models import Region
 from core.money import exchange_rates_latest, to_cny
@@ -23,6 +23,8 @@ from projects.models import Project
 # Saved searches read per round trip when a project is published.
 SEARCH_BATCH_SIZE = 2000
 DEFAULT_NOTIFY_THRESHOLD = 60.0
+# New match ids read per query when a rescore reports them.
+MATCH_BATCH_SIZE = 5000
 
 
 def members_by_enterprise(enterprise_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -107,34 +109,49 @@ def notify_threshold() -> float:
 
 def match_specs(match_ids: Iterable[int]) -> list[NotificationSpec]:
     """New eligible matches at or above the threshold: the enterprise's members and the
-    project's SOE staff. Keyed by the pair, so a match found again never notifies again."""
-    matches = list(
-        Match.objects.filter(pk__in=list(match_ids), eligible=True, score__gte=notify_threshold())
-        .select_related("project", "enterprise")
-        .exclude(project__owner_id=F("enterprise_id"))
-    )
-    members = members_by_enterprise(
-        {m.enterprise_id for m in matches} | {m.project.owner_id for m in matches}
+    project's SOE staff. Keyed by the pair, so a match found again never notifies again.
+
+    A full rescore can report hundreds of thousands of new matches at once, most between
+    enterprises nobody has signed up for: the ids are read in batches, and only matches with
+    an active member on either side are loaded.
+    """
+    ids = sorted(set(match_ids))
+    threshold = notify_threshold()
+    active = Membership.objects.filter(user__is_active=True)
+    staffed = Q(enterprise_id__in=active.values("enterprise_id")) | Q(
+        project__owner_id__in=active.values("enterprise_id")
     )
     specs = []
-    for match in matches:
-        context = {
-            **project_context(match.project),
-            "enterprise_name": match.enterprise.name,
-            "score": f"{match.score:.0f}",
-            "match_id": match.pk,
-        }
-        recipients = members[match.enterprise_id] + members[match.project.owner_id]
-        specs.extend(
-            NotificationSpec(
-                recipient_id=user_id,
-                kind=Kind.MATCH,
-                key=f"match:{match.project_id}:{match.enterprise_id}",
-                context=context,
-                project_id=match.project_id,
+    for lo in range(0, len(ids), MATCH_BATCH_SIZE):
+        matches = list(
+            Match.objects.filter(
+                staffed, pk__in=ids[lo : lo + MATCH_BATCH_SIZE], eligible=True, score__gte=threshold
             )
-            for user_id in recipients
+            .select_related("project", "enterprise")
+            .exclude(project__owner_id=F("enterprise_id"))
+            .order_by("pk")
         )
+        members = members_by_enterprise(
+            {m.enterprise_id for m in matches} | {m.project.owner_id for m in matches}
+        )
+        for match in matches:
+            context = {
+                **project_context(match.project),
+                "enterprise_name": match.enterprise.name,
+                "score": f"{match.score:.0f}",
+                "match_id": match.pk,
+            }
+            recipients = members[match.enterprise_id] + members[match.project.owner_id]
+            specs.extend(
+                NotificationSpec(
+                    recipient_id=user_id,
+                    kind=Kind.MATCH,
+                    key=f"match:{match.project_id}:{match.enterprise_id}",
+                    context=context,
+                    project_id=match.project_id,
+                )
+                for user_id in recipients
+            )
     return specs
 
 

@@ -7,6 +7,7 @@ import pytest
 from deals.services import interest_express, interest_invite, interest_transition
 from matchmaking.models import MatchingConfig
 from matchmaking.signals import matches_stored
+from notifications import recipients
 from notifications.models import Delivery, Notification
 from notifications.services import deadline_reminders_create, follow_create, saved_search_create
 from projects.models import Project
@@ -93,6 +94,26 @@ def test_new_eligible_match_above_threshold_reaches_both_sides_only(soe, soe_sta
 
     assert notified("match") == ["cand_a", "cand_b", "soe_staff"]
     assert Delivery.objects.count() == 3
+
+
+def test_a_large_batch_of_new_matches_notifies_every_staffed_pair_once(
+    soe, soe_staff, monkeypatch
+):
+    """A full rescore reports its new matches in one list; they are read in batches, and
+    pairs with nobody signed up on either side are skipped without loading them."""
+    monkeypatch.setattr(recipients, "MATCH_BATCH_SIZE", 2)
+    project = ProjectFactory(owner=soe)
+    unstaffed_project = ProjectFactory()  # its owner has no members
+    firms = [ForeignEnterpriseFactory() for _ in range(5)]
+    for i, firm in enumerate(firms):
+        member(firm, f"firm_{i}")
+    ids = [MatchFactory(project=project, enterprise=f, score=80.0).pk for f in firms]
+    ids += [MatchFactory(project=unstaffed_project, enterprise=EnterpriseFactory()).pk]
+
+    matches_stored.send(sender=None, new_match_ids=ids + ids[:2])  # repeats are harmless
+
+    assert notified("match") == [f"firm_{i}" for i in range(5)] + ["soe_staff"] * 5
+    assert Delivery.objects.count() == 10
 
 
 def test_a_rescore_that_finds_the_same_match_again_never_notifies_again(soe, soe_staff):
