@@ -5,7 +5,7 @@ strings (any of them fits): `sector` (a parent code covers its children, a child
 fits a project posted under its parent), `corridor`, `mode`, `place` (a country or
 region code: fits where the project is located or where it seeks partners), `park` and
 `list` (id or name), `min_amount` / `max_amount` with `currency` (compared in CNY with
-the external investment the project seeks) and `q` (words in the reference, title or
+the project's total investment, as the browser's amount filter does) and `q` (words in the reference, title or
 description; every word must appear).
 """
 
@@ -25,7 +25,7 @@ class ProjectFacts:
     places: frozenset[str]
     park: frozenset[str]  # id and name
     opportunity_list: frozenset[str]  # id and name
-    sought_cny: Decimal
+    total_cny: Decimal  # total investment, the amount the browser's range filters on
     text: str
 
 
@@ -72,8 +72,8 @@ def project_fits_search(
         return False
     currency = (_values(filters, "currency") or ["CNY"])[0].upper()
     for name, fits in (
-        ("min_amount", lambda limit: facts.sought_cny >= limit),
-        ("max_amount", lambda limit: facts.sought_cny <= limit),
+        ("min_amount", lambda limit: facts.total_cny >= limit),
+        ("max_amount", lambda limit: facts.total_cny <= limit),
     ):
         for value in _values(filters, name)[:1]:
             limit = _amount(value, currency, rates)

@@ -67,7 +67,7 @@ def project_facts(project: Project) -> ProjectFacts:
         places=frozenset(countries | target_regions | regions_containing),
         park=names(project.park),
         opportunity_list=names(project.opportunity_list),
-        sought_cny=to_cny(project.external_investment_sought, project.currency, rates=rates),
+        total_cny=to_cny(project.total_investment, project.currency, rates=rates),
         text=f"{project.reference} {project.title} {project.description}".casefold(),
     )
 

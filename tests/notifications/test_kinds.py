@@ -37,6 +37,7 @@ def draft(soe):
         sectors=["logistics.cold_chain"],
         cooperation_modes=["joint_venture"],
         corridors=["ilstc_rail_sea"],
+        total_investment="1200000000",
         external_investment_sought="800000000",
         park=ParkFactory(name="Guoyuan Port"),
     )
@@ -47,10 +48,12 @@ def test_saved_search_hit_reaches_only_users_whose_filters_fit(draft, soe_staff)
         "sector_parent": {"sector": "logistics", "corridor": ["ilstc_rail_sea", "air_cargo"]},
         "mode_and_amount": {"mode": "joint_venture", "min_amount": "100000000", "currency": "USD"},
         "park_and_words": {"park": "Guoyuan Port", "q": "COLD chain"},
+        # As in the browser, amounts are the total investment (1.2 bn), not the 800 m sought.
+        "total_not_sought": {"min_amount": "1000000000"},
     }
     misses = {
         "other_sector": {"sector": "manufacturing"},
-        "too_small": {"max_amount": "100000000", "currency": "USD"},  # 717 m CNY < 800 m
+        "too_small": {"max_amount": "100000000", "currency": "USD"},  # 717 m CNY < 1.2 bn
         "other_words": {"q": "airport"},
         "other_place": {"place": "TH"},
     }
@@ -96,9 +99,7 @@ def test_new_eligible_match_above_threshold_reaches_both_sides_only(soe, soe_sta
     assert Delivery.objects.count() == 3
 
 
-def test_a_large_batch_of_new_matches_notifies_every_staffed_pair_once(
-    soe, soe_staff, monkeypatch
-):
+def test_a_large_batch_of_new_matches_notifies_every_staffed_pair_once(soe, soe_staff, monkeypatch):
     """A full rescore reports its new matches in one list; they are read in batches, and
     pairs with nobody signed up on either side are skipped without loading them."""
     monkeypatch.setattr(recipients, "MATCH_BATCH_SIZE", 2)

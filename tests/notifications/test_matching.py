@@ -12,7 +12,7 @@ FACTS = ProjectFacts(
     places=frozenset({"CN", "TH", "ASEAN"}),
     park=frozenset({"7", "Guoyuan Port"}),
     opportunity_list=frozenset({"3", "2025 SOE list"}),
-    sought_cny=Decimal("800000000"),
+    total_cny=Decimal("800000000"),
     text="cq-01 rail-sea cold chain hub bonded warehouse in guoyuan",
 )
 
