@@ -128,6 +128,12 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/auth/locked_out.html"
+# Trusted reverse proxies in front of the application (a TLS proxy or load balancer: 1),
+# each appending to X-Forwarded-For. Lockouts, sign-up/reset limits and API throttles then
+# count the client's address rather than the proxy's (core/net.py). 0: REMOTE_ADDR only.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+RATELIMIT_IP_META_KEY = "core.net.client_ip"
 # Sign-up and password-reset requests per client IP address per hour (django-ratelimit).
 SIGNUP_RATE = env("SIGNUP_RATE", default="5/h")
 PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
@@ -237,6 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    "NUM_PROXIES": PROXY_COUNT or None,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/minute"),
         "user": env("API_THROTTLE_USER", default="1200/minute"),
