@@ -125,3 +125,57 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} x {self.enterprise_id}: {self.score:.1f}"
+
+
+class EnterpriseFeatureIndex(models.Model):
+    """The text statistics every encoded enterprise chunk was weighted with (one row).
+
+    Together with `EnterpriseFeatureChunk` it is the encoded-feature store every worker
+    loads instead of re-encoding enterprises from their profiles (see matchmaking/features.py).
+    """
+
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    documents = models.PositiveIntegerField(_("documents"))
+    idf = models.BinaryField(_("inverse document frequencies"))
+    built_at = models.DateTimeField(_("built at"))
+
+    class Meta:
+        verbose_name = _("enterprise feature index")
+        verbose_name_plural = _("enterprise feature indexes")
+
+    def __str__(self) -> str:
+        return f"{self.documents} documents, {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class EnterpriseFeatureChunk(models.Model):
+    """Encoded features of the enterprises with ids from `first_id` up to the next chunk's."""
+
+    # The first chunk also takes any smaller id, the last one any larger id.
+    first_id = models.BigIntegerField(_("first id"), unique=True)
+    size = models.PositiveIntegerField(_("size"))
+    # The newest `updated_at` among the enterprises encoded (to notice later edits).
+    last_updated = models.DateTimeField(_("last updated"), null=True)
+    # Changes on every write, so a worker knows its decoded copy is still this one.
+    token = models.CharField(_("token"), max_length=32)
+    payload = models.BinaryField(_("payload"))
+
+    class Meta:
+        ordering = ["first_id"]
+        verbose_name = _("enterprise feature chunk")
+        verbose_name_plural = _("enterprise feature chunks")
+
+    def __str__(self) -> str:
+        return f"from {self.first_id}: {self.size}"
+
+
+class EnterpriseFeatureChange(models.Model):
+    """An enterprise whose encoded features must be refreshed (recorded after commit)."""
+
+    enterprise_id = models.BigIntegerField(_("enterprise id"))
+
+    class Meta:
+        verbose_name = _("enterprise feature change")
+        verbose_name_plural = _("enterprise feature changes")
+
+    def __str__(self) -> str:
+        return str(self.enterprise_id)

@@ -3,9 +3,10 @@
 - projects.project_changed / project_status_changed -> matchmaking.project_rescore
   (the task rescores a published project, or retires the matches of one that left
   `published`);
-- enterprises.enterprise_changed -> matchmaking.enterprise_rescore (and the workers'
-  enterprise snapshots are invalidated);
-- core.exchange_rates_changed -> matchmaking.rescore_all (amounts compared in CNY moved);
+- enterprises.enterprise_changed -> matchmaking.enterprise_rescore (and the changed
+  enterprises are re-encoded in the shared feature store by the next task that loads it);
+- core.exchange_rates_changed -> matchmaking.rescore_all (amounts compared in CNY moved;
+  the feature store keeps amounts in their own currency, so nothing is re-encoded);
 - core.negative_list_changed -> matchmaking.rescore_all (foreign partners' eligibility moved).
 """
 
@@ -39,7 +40,6 @@ def on_enterprise_changed(sender, *, enterprise_ids: list[int], **kwargs) -> Non
 
 
 def on_exchange_rates_changed(sender, **kwargs) -> None:
-    features_invalidate()
     rescore_all_task.delay_on_commit()
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +32,10 @@ from core.history import history_user_set
 from matchmaking import scoring
 from matchmaking.features import (
     LOAD_BATCH_SIZE,
-    EnterpriseSnapshot,
+    REFIT_AFTER,
+    FeatureStore,
     enterprise_records,
-    enterprise_snapshot,
+    feature_store,
     project_records,
 )
 from matchmaking.models import Match, MatchingConfig
@@ -252,14 +254,37 @@ def _upsert_generic(rows: list[tuple]) -> None:
     )
 
 
+@dataclass
+class _Part:
+    """Selected pairs of one enterprise batch: rows of the project and enterprise batches."""
+
+    eb: scoring.EnterpriseBatch
+    texts: Sequence[str]
+    tokens: dict[int, frozenset[str]] | None
+    project_rows: np.ndarray
+    enterprise_rows: np.ndarray
+
+
+def _parts_of(store: FeatureStore, selection: scoring.IdSelection) -> Iterator[_Part]:
+    """The selection split by enterprise chunk (each chunk decoded once more, or memoised)."""
+    for chunk in store.chunks():
+        mask = np.isin(selection.enterprise_ids, chunk.batch.ids)
+        if mask.any():
+            yield _Part(
+                chunk.batch,
+                chunk.texts,
+                chunk.tokens,
+                selection.project_rows[mask],
+                scoring.rows_of(chunk.batch, selection.enterprise_ids[mask]),
+            )
+
+
 def _score_and_store(
     *,
     pb: scoring.ProjectBatch,
     project_texts: list[str],
-    eb: scoring.EnterpriseBatch,
-    enterprise_texts: list[str] | tuple[str, ...],
-    snap: EnterpriseSnapshot,
-    selection: scoring.Selection,
+    parts: Iterable[_Part],
+    vocab: scoring.Vocabulary,
     config: MatchingConfig,
     scope: Q,
     summary: RescoreSummary,
@@ -273,7 +298,6 @@ def _score_and_store(
     now = timezone.now()
     fast = _copy_upsert_available()
     p_tokens = _Tokens(project_texts)
-    e_tokens = _Tokens(enterprise_texts, snap.tokens if eb is snap.batch else None)
     timings = summary.timings
     fragments: dict[str, dict] = {}
     rarity: dict[str, tuple[float, str]] = {}
@@ -284,55 +308,58 @@ def _score_and_store(
             if fast
             else set(Match.objects.filter(scope).values_list("project_id", "enterprise_id"))
         )
-        for lo in range(0, len(selection.project_rows), STORE_BATCH_SIZE):
-            t = time.perf_counter()
-            scores = _without_owner(
-                scoring.pair_scores(
-                    pb,
-                    eb,
-                    selection.project_rows[lo : lo + STORE_BATCH_SIZE],
-                    selection.enterprise_rows[lo : lo + STORE_BATCH_SIZE],
-                    weights,
+        for part in parts:
+            eb = part.eb
+            e_tokens = _Tokens(part.texts, part.tokens)
+            for lo in range(0, len(part.project_rows), STORE_BATCH_SIZE):
+                t = time.perf_counter()
+                scores = _without_owner(
+                    scoring.pair_scores(
+                        pb,
+                        eb,
+                        part.project_rows[lo : lo + STORE_BATCH_SIZE],
+                        part.enterprise_rows[lo : lo + STORE_BATCH_SIZE],
+                        weights,
+                    )
                 )
-            )
-            explained = {
-                "projects": pb.records,
-                "enterprises": eb.records,
-                "vocab": snap.vocab,
-                "terms": _terms(scores, pb, eb, p_tokens, e_tokens, rarity),
-            }
-            reasons = (
-                scoring.explain_pairs_json(scores, cache=fragments, **explained)
-                if fast
-                else scoring.explain_pairs(scores, **explained)
-            )
-            components = _components_json(scores) if fast else _components_rows(scores)
-            p_ids = pb.ids[scores.project_rows].tolist()
-            e_ids = eb.ids[scores.enterprise_rows].tolist()
-            score = np.round(scores.score.astype(np.float64), 2).tolist()
-            status = scores.status.tolist()
-            rows = [
-                (
-                    p_ids[i],
-                    e_ids[i],
-                    score[i],
-                    status[i] == scoring.STATUS_ELIGIBLE,
-                    STATUS_REASON.get(status[i], ""),
-                    components[i],
-                    reasons[i],
-                    config.version,
-                    now,
+                explained = {
+                    "projects": pb.records,
+                    "enterprises": eb.records,
+                    "vocab": vocab,
+                    "terms": _terms(scores, pb, eb, p_tokens, e_tokens, rarity),
+                }
+                reasons = (
+                    scoring.explain_pairs_json(scores, cache=fragments, **explained)
+                    if fast
+                    else scoring.explain_pairs(scores, **explained)
                 )
-                for i in range(len(score))
-            ]
-            timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
-            t = time.perf_counter()
-            if fast:
-                new_ids.extend(_upsert_postgresql(rows))
-            else:
-                _upsert_generic(rows)
-            summary.stored += len(rows)
-            timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
+                components = _components_json(scores) if fast else _components_rows(scores)
+                p_ids = pb.ids[scores.project_rows].tolist()
+                e_ids = eb.ids[scores.enterprise_rows].tolist()
+                score = np.round(scores.score.astype(np.float64), 2).tolist()
+                status = scores.status.tolist()
+                rows = [
+                    (
+                        p_ids[i],
+                        e_ids[i],
+                        score[i],
+                        status[i] == scoring.STATUS_ELIGIBLE,
+                        STATUS_REASON.get(status[i], ""),
+                        components[i],
+                        reasons[i],
+                        config.version,
+                        now,
+                    )
+                    for i in range(len(score))
+                ]
+                timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
+                t = time.perf_counter()
+                if fast:
+                    new_ids.extend(_upsert_postgresql(rows))
+                else:
+                    _upsert_generic(rows)
+                summary.stored += len(rows)
+                timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
         t = time.perf_counter()
         if before is not None:
             new_ids = [
@@ -351,9 +378,8 @@ def _score_and_store(
     summary.deleted += deleted
 
 
-def _acted_pairs(
-    scope: Q, pb: scoring.ProjectBatch, eb: scoring.EnterpriseBatch
-) -> tuple[np.ndarray, np.ndarray]:
+def _acted_pairs(scope: Q, pb: scoring.ProjectBatch) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of `scope` a user acted on, as (project rows, enterprise ids)."""
     p_row = {int(pid): i for i, pid in enumerate(pb.ids)}
     ps, es = [], []
     for project_id, enterprise_id in (
@@ -361,9 +387,9 @@ def _acted_pairs(
         .exclude(state=Match.State.NEW)
         .values_list("project_id", "enterprise_id")
     ):
-        if project_id in p_row and enterprise_id in eb.id_to_row:
+        if project_id in p_row:
             ps.append(p_row[project_id])
-            es.append(eb.id_to_row[enterprise_id])
+            es.append(enterprise_id)
     return np.array(ps, dtype=np.int64), np.array(es, dtype=np.int64)
 
 
@@ -372,45 +398,45 @@ def matches_rescore_projects(
     project_ids: list[int] | None,
     prune: bool = True,
     config: MatchingConfig | None = None,
-    snapshot: EnterpriseSnapshot | None = None,
+    store: FeatureStore | None = None,
 ) -> RescoreSummary:
     """Score published projects (all, or `project_ids`) against every enterprise and store.
 
-    With `prune`, enterprises that gained a project drop the ones beyond their K best in a
-    `matchmaking.prune` task enqueued on commit (a full rescore prunes once at the end
-    instead, see `matches_prune`).
+    Enterprises are streamed chunk by chunk from the feature store, twice: to rank, then
+    to explain and store the pairs kept in each chunk. With `prune`, enterprises that
+    gained a project drop the ones beyond their K best in a `matchmaking.prune` task
+    enqueued on commit (a full rescore prunes once at the end instead, see `matches_prune`).
     """
     started = time.perf_counter()
     summary = RescoreSummary()
     config = config or matching_config_current()
     weights = matching_weights(config=config)
     t = time.perf_counter()
-    snap = snapshot or enterprise_snapshot()
-    records, texts = project_records(project_ids=project_ids, rates=snap.rates)
-    pb = scoring.project_batch(records, texts, vocab=snap.vocab, enterprises=snap.batch)
+    store = store or feature_store()
+    records, texts = project_records(project_ids=project_ids, rates=store.rates)
+    pb = scoring.project_batch(records, texts, vocab=store.vocab, text_index=store.text_index)
     summary.timings["load"] = time.perf_counter() - t
-    summary.projects, summary.enterprises = len(pb), len(snap.batch)
+    summary.projects, summary.enterprises = len(pb), len(store)
     if len(pb) == 0:
         summary.seconds = time.perf_counter() - started
         return summary
     scope = Q(project_id__in=[int(i) for i in pb.ids])
     t = time.perf_counter()
-    selection = scoring.rank(pb, snap.batch, weights, keep=_acted_pairs(scope, pb, snap.batch))
+    batches = (chunk.batch for chunk in store.chunks())
+    selection = scoring.rank_chunks(pb, batches, weights, keep=_acted_pairs(scope, pb))
     summary.timings["rank"] = time.perf_counter() - t
     summary.pairs_scored = selection.pairs_scored
     _score_and_store(
         pb=pb,
         project_texts=texts,
-        eb=snap.batch,
-        enterprise_texts=snap.texts,
-        snap=snap,
-        selection=selection,
+        parts=_parts_of(store, selection),
+        vocab=store.vocab,
         config=config,
         scope=scope,
         summary=summary,
     )
     if prune:
-        touched = sorted({int(snap.batch.ids[e]) for e in selection.enterprise_rows})
+        touched = sorted(set(selection.enterprise_ids.tolist()))
         _prune_after_commit(enterprise_ids=touched)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -438,15 +464,13 @@ def enterprise_rescore(
     summary = RescoreSummary()
     config = config or matching_config_current()
     weights = matching_weights(config=config)
-    snap = enterprise_snapshot()
-    records, texts = enterprise_records(rates=snap.rates, ids=[enterprise_id])
+    store = feature_store()
+    records, texts = enterprise_records(rates=store.rates, ids=[enterprise_id])
     if not records:
         return summary  # gone: its matches went with it
-    eb = scoring.enterprise_batch(
-        records, texts, vocab=snap.vocab, text_index=snap.batch.text_index
-    )
-    p_records, p_texts = project_records(project_ids=None, rates=snap.rates)
-    pb = scoring.project_batch(p_records, p_texts, vocab=snap.vocab, enterprises=eb)
+    eb = scoring.enterprise_batch(records, texts, vocab=store.vocab, text_index=store.text_index)
+    p_records, p_texts = project_records(project_ids=None, rates=store.rates)
+    pb = scoring.project_batch(p_records, p_texts, vocab=store.vocab, enterprises=eb)
     summary.projects, summary.enterprises = len(pb), 1
     scope = Q(enterprise_id=enterprise_id)
     if len(pb):
@@ -463,17 +487,14 @@ def enterprise_rescore(
         kth = _kth_scores([int(i) for i in pb.ids], weights.top_k)
         thresholds = np.array([kth.get(int(i), -1.0) for i in pb.ids])
         theirs = np.flatnonzero(valid & (score > thresholds))
-        acted_p, _acted_e = _acted_pairs(scope, pb, eb)
+        acted_p, _acted_e = _acted_pairs(scope, pb)
         rows = np.unique(np.concatenate([own, theirs, acted_p]))
-        selection = scoring.Selection(rows, np.zeros(len(rows), dtype=np.int64), len(pb))
         summary.pairs_scored = len(pb)
         _score_and_store(
             pb=pb,
             project_texts=p_texts,
-            eb=eb,
-            enterprise_texts=texts,
-            snap=snap,
-            selection=selection,
+            parts=[_Part(eb, texts, None, rows, np.zeros(len(rows), dtype=np.int64))],
+            vocab=store.vocab,
             config=config,
             scope=scope,
             summary=summary,
@@ -585,15 +606,20 @@ def matches_retire_unpublished() -> int:
     return deleted
 
 
+def feature_store_refresh() -> FeatureStore:
+    """Bring the shared feature store up to date before chunks fan out (refit the IDF daily)."""
+    return feature_store(refit_after=REFIT_AFTER)
+
+
 def matches_rescore_all(*, chunk_size: int | None = None) -> RescoreSummary:
     """Rescore every published project in chunks, in this process, then prune once."""
     started = time.perf_counter()
     summary = RescoreSummary(deleted=matches_retire_unpublished())
     config = matching_config_current()
-    snap = enterprise_snapshot()
+    store = feature_store_refresh()
     for chunk in rescore_chunks(chunk_size=chunk_size):
         summary.add(
-            matches_rescore_projects(project_ids=chunk, prune=False, config=config, snapshot=snap)
+            matches_rescore_projects(project_ids=chunk, prune=False, config=config, store=store)
         )
     summary.deleted += matches_prune(config=config)
     summary.seconds = time.perf_counter() - started

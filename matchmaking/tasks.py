@@ -12,10 +12,12 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from matchmaking import services
+from matchmaking.features import StaleFeatures
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+# StaleFeatures: another worker rewrote the feature store while this task read it.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, StaleFeatures)
 RETRY = {"autoretry_for": TRANSIENT, "max_retries": 5, "retry_backoff": True}
 
 
@@ -35,6 +37,7 @@ def enterprise_rescore_task(enterprise_id: int) -> dict:
 def rescore_all_task() -> int:
     """Fan a full rescore out in chunks of RESCORE_CHUNK_SIZE projects; the last chunk prunes."""
     services.matches_retire_unpublished()
+    services.feature_store_refresh()
     chunks = services.rescore_chunks()
     if not chunks:
         return 0

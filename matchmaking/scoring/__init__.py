@@ -10,11 +10,14 @@ from matchmaking.scoring.engine import (
     STATUS_ELIGIBLE,
     STATUS_OWNER,
     STATUS_PROHIBITED,
+    IdSelection,
     PairScores,
     Selection,
     Weights,
     pair_scores,
     rank,
+    rank_chunks,
+    rows_of,
     score_block,
 )
 from matchmaking.scoring.features import (
@@ -39,6 +42,7 @@ __all__ = [
     "STATUS_PROHIBITED",
     "EnterpriseBatch",
     "EnterpriseRecord",
+    "IdSelection",
     "PairScores",
     "ProjectBatch",
     "ProjectRecord",
@@ -54,5 +58,7 @@ __all__ = [
     "pair_scores",
     "project_batch",
     "rank",
+    "rank_chunks",
+    "rows_of",
     "score_block",
 ]

@@ -38,6 +38,7 @@ Ineligible pairs keep their score; they are ranked after eligible ones by the ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -258,7 +259,7 @@ def _raw_block(pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int) -> _Raw:
         rule=pb.rule[sl][:, col],
         location_cn=pb.location_cn[sl][:, col],
         foreign=eb.foreign[col, :],
-        owner=pb.owner_row[sl][:, col] == np.arange(len(eb))[col, :],
+        owner=pb.owner_id[sl][:, col] == eb.ids[col, :],
     )
 
 
@@ -296,7 +297,7 @@ def _raw_pairs(pb: ProjectBatch, eb: EnterpriseBatch, p: np.ndarray, e: np.ndarr
         rule=pb.rule[p],
         location_cn=pb.location_cn[p],
         foreign=eb.foreign[e],
-        owner=pb.owner_row[p] == e,
+        owner=pb.owner_id[p] == eb.ids[e],
     )
 
 
@@ -356,6 +357,98 @@ class Selection:
     pairs_scored: int
 
 
+@dataclass(frozen=True)
+class IdSelection:
+    """`Selection` over enterprise chunks: pairs named by project row and enterprise *id*."""
+
+    project_rows: np.ndarray
+    enterprise_ids: np.ndarray
+    pairs_scored: int
+
+
+def _merge_top(
+    best_s: np.ndarray, best_e: np.ndarray, new_s: np.ndarray, new_e: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise K best of two (score, id) buffers; empty slots score -1."""
+    merged_s = np.hstack([best_s, new_s])
+    merged_e = np.hstack([best_e, new_e])
+    top = np.argpartition(-merged_s, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(merged_s, top, axis=1), np.take_along_axis(merged_e, top, axis=1)
+
+
+def rank_chunks(
+    pb: ProjectBatch,
+    chunks: Iterable[EnterpriseBatch],
+    weights: Weights,
+    *,
+    chunk: int = RANK_CHUNK,
+    keep: tuple[np.ndarray, np.ndarray] | None = None,
+) -> IdSelection:
+    """Select the pairs worth storing, streaming the enterprises chunk by chunk.
+
+    Each enterprise chunk is scored against every project (RANK_CHUNK projects at a time),
+    so each of its enterprises sees all projects and gets its exact K best projects among
+    eligible pairs scoring at least `min_score` (an E_chunk x K buffer). Each project's K
+    best enterprises (eligible or not; the owner never) are merged across chunks in a
+    P x K buffer. Memory is O(chunk x E_chunk + P x K), whatever the number of chunks:
+    only one enterprise chunk needs to be in memory at a time.
+    `keep` adds explicit pairs (project rows, enterprise ids) whatever their rank.
+    """
+    n_p, k = len(pb), weights.top_k
+    floor = np.float32(weights.min_score)
+    proj_s = np.full((n_p, k), -1, dtype=np.float32)
+    proj_e = np.full((n_p, k), -1, dtype=np.int64)
+    p_parts: list[np.ndarray] = []
+    e_parts: list[np.ndarray] = []
+    scored = 0
+    for eb in chunks if n_p else ():
+        n_e = len(eb)
+        if n_e == 0:
+            continue
+        scored += n_p * n_e
+        kp = min(k, n_e)
+        best_s = np.full((n_e, k), -1, dtype=np.float32)
+        best_p = np.full((n_e, k), -1, dtype=np.int64)
+        for lo in range(0, n_p, chunk):
+            hi = min(lo + chunk, n_p)
+            score, status = score_block(pb, eb, lo, hi, weights)
+            score[status == STATUS_OWNER] = -1
+            # Project side: this chunk's K best per project, merged into the running K best.
+            idx = np.argpartition(-score, kp - 1, axis=1)[:, :kp]
+            proj_s[lo:hi], proj_e[lo:hi] = _merge_top(
+                proj_s[lo:hi], proj_e[lo:hi], np.take_along_axis(score, idx, axis=1), eb.ids[idx], k
+            )
+            # Enterprise side: merge these projects into the running K best per enterprise.
+            cand = np.where((score >= floor) & (status == STATUS_ELIGIBLE), score, np.float32(-1))
+            improve = np.flatnonzero(cand.max(axis=0) > best_s.min(axis=1))
+            if improve.size:
+                chunk_p = np.broadcast_to(np.arange(lo, hi), (improve.size, hi - lo))
+                best_s[improve], best_p[improve] = _merge_top(
+                    best_s[improve], best_p[improve], cand[:, improve].T, chunk_p, k
+                )
+        e_rows, slot = np.nonzero(best_s >= 0)
+        p_parts.append(best_p[e_rows, slot])
+        e_parts.append(eb.ids[e_rows])
+    p_rows, slot = np.nonzero(proj_s >= 0)
+    p_parts.append(p_rows)
+    e_parts.append(proj_e[p_rows, slot])
+    if keep is not None:
+        p_parts.append(np.asarray(keep[0], dtype=np.int64))
+        e_parts.append(np.asarray(keep[1], dtype=np.int64))
+    p_all = np.concatenate(p_parts).astype(np.int64)
+    e_all = np.concatenate(e_parts).astype(np.int64)
+    if len(p_all) == 0:
+        return IdSelection(p_all, e_all, scored)
+    pairs = np.unique(np.stack([p_all, e_all], axis=1), axis=0)
+    return IdSelection(pairs[:, 0].copy(), pairs[:, 1].copy(), scored)
+
+
+def rows_of(eb: EnterpriseBatch, ids: np.ndarray) -> np.ndarray:
+    """Rows of `ids` in `eb` (every id must be in it), vectorised."""
+    order = np.argsort(eb.ids, kind="stable")
+    return order[np.searchsorted(eb.ids, ids, sorter=order)]
+
+
 def rank(
     pb: ProjectBatch,
     eb: EnterpriseBatch,
@@ -364,49 +457,10 @@ def rank(
     chunk: int = RANK_CHUNK,
     keep: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Selection:
-    """Select the pairs worth storing, scoring chunks of projects against all enterprises.
+    """`rank_chunks` over one in-memory enterprise batch, with pairs named by rows.
 
-    Per project: its K best enterprises by score (eligible or not; the owner never).
-    Per enterprise: its K best projects among eligible pairs scoring at least `min_score`, merged
-    across chunks in an E x K buffer, so memory is O(chunk x E + E x K).
-    `keep` adds explicit pairs (e.g. ones users acted on) whatever their rank.
+    `keep` adds explicit pairs (project rows, enterprise rows) whatever their rank.
     """
-    n_p, n_e = len(pb), len(eb)
-    k = weights.top_k
-    if n_p == 0 or n_e == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Selection(empty, empty, 0)
-    best_s = np.full((n_e, k), -1, dtype=np.float32)
-    best_p = np.full((n_e, k), -1, dtype=np.int64)
-    floor = np.float32(weights.min_score)
-    kp = min(k, n_e)
-    p_parts: list[np.ndarray] = []
-    e_parts: list[np.ndarray] = []
-    for lo in range(0, n_p, chunk):
-        hi = min(lo + chunk, n_p)
-        score, status = score_block(pb, eb, lo, hi, weights)
-        score[status == STATUS_OWNER] = -1
-        # Project side: K best per row.
-        idx = np.argpartition(-score, kp - 1, axis=1)[:, :kp]
-        ok = np.take_along_axis(score, idx, axis=1) >= 0
-        rows = np.broadcast_to(np.arange(lo, hi)[:, np.newaxis], idx.shape)
-        p_parts.append(rows[ok])
-        e_parts.append(idx[ok])
-        # Enterprise side: merge this chunk into the running K best per enterprise.
-        cand = np.where((score >= floor) & (status == STATUS_ELIGIBLE), score, np.float32(-1))
-        improve = np.flatnonzero(cand.max(axis=0) > best_s.min(axis=1))
-        if improve.size:
-            merged_s = np.hstack([best_s[improve], cand[:, improve].T])
-            chunk_p = np.broadcast_to(np.arange(lo, hi), (improve.size, hi - lo))
-            merged_p = np.hstack([best_p[improve], chunk_p])
-            top = np.argpartition(-merged_s, k - 1, axis=1)[:, :k]
-            best_s[improve] = np.take_along_axis(merged_s, top, axis=1)
-            best_p[improve] = np.take_along_axis(merged_p, top, axis=1)
-    e_rows, slot = np.nonzero(best_s >= 0)
-    p_parts.append(best_p[e_rows, slot])
-    e_parts.append(e_rows)
-    if keep is not None:
-        p_parts.append(np.asarray(keep[0], dtype=np.int64))
-        e_parts.append(np.asarray(keep[1], dtype=np.int64))
-    codes = np.unique(np.concatenate(p_parts) * n_e + np.concatenate(e_parts))
-    return Selection(codes // n_e, codes % n_e, n_p * n_e)
+    keep_ids = None if keep is None else (keep[0], eb.ids[np.asarray(keep[1], dtype=np.int64)])
+    found = rank_chunks(pb, [eb], weights, chunk=chunk, keep=keep_ids)
+    return Selection(found.project_rows, rows_of(eb, found.enterprise_ids), found.pairs_scored)

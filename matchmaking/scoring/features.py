@@ -246,7 +246,7 @@ class ProjectBatch:
     ownership_ok: np.ndarray  # P x O bool (all True when any ownership is welcome)
     sought_log: np.ndarray  # P log10 CNY (nan when unknown or zero)
     rule: np.ndarray  # P int8: 0 none, 1 chinese_control, 2 prohibited
-    owner_row: np.ndarray  # P: row of the owner in the enterprise batch (-1 if absent)
+    owner_id: np.ndarray  # P: enterprise id of the owner (compared by id, so any chunk works)
     text: sparse.csr_matrix  # P x H
 
     def __len__(self) -> int:
@@ -314,9 +314,12 @@ def project_batch(
     texts: Sequence[str],
     *,
     vocab: Vocabulary,
-    enterprises: EnterpriseBatch,
+    enterprises: EnterpriseBatch | None = None,
+    text_index: TextIndex | None = None,
 ) -> ProjectBatch:
+    """Encode projects; texts with `text_index` (default: the enterprises' index)."""
     records = tuple(records)
+    text_index = text_index or enterprises.text_index
     sector_bin = _one_hot([r.sectors for r in records], vocab.sector_index)
     mode = _one_hot([r.modes for r in records], vocab.mode_index)
     corridor = _one_hot([r.corridors for r in records], vocab.corridor_index)
@@ -355,10 +358,8 @@ def project_batch(
         ownership_ok=ownership_ok,
         sought_log=sought.astype(np.float32),
         rule=np.array([_RULE_LEVEL[r.negative_rule] for r in records], dtype=np.int8),
-        owner_row=np.array(
-            [enterprises.id_to_row.get(r.owner_id, -1) for r in records], dtype=np.int64
-        ),
-        text=enterprises.text_index.transform(texts),
+        owner_id=np.array([r.owner_id for r in records], dtype=np.int64),
+        text=text_index.transform(texts),
     )
 
 

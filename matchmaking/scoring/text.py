@@ -62,9 +62,18 @@ class TextIndex:
         """The index fitted on `texts` and their vectors, analysing each text once."""
         counts = _counts(texts)
         df = np.bincount(counts.indices, minlength=N_FEATURES)
-        n = counts.shape[0]
-        index = cls(idf=(np.log((1 + n) / (1 + df)) + 1).astype(np.float32))
+        index = cls.from_frequencies(df, counts.shape[0])
         return index, index._weigh(counts)
+
+    @classmethod
+    def from_frequencies(cls, df: np.ndarray, n: int) -> TextIndex:
+        """The index of `n` documents whose hashed terms occur in `df` of them."""
+        return cls(idf=(np.log((1 + n) / (1 + df)) + 1).astype(np.float32))
+
+    @staticmethod
+    def frequencies(texts: Sequence[str]) -> np.ndarray:
+        """Document frequency of each hashed term in `texts` (add chunks' results up)."""
+        return np.bincount(_counts(texts).indices, minlength=N_FEATURES)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self._weigh(_counts(texts))

@@ -15,13 +15,17 @@ from matchmaking.scoring import (
     STATUS_OWNER,
     STATUS_PROHIBITED,
     Weights,
+    enterprise_batch,
     explain_pair,
     explain_pairs,
     explain_pairs_json,
     negative_rule_for,
+    packed,
     pair_scores,
     rank,
+    rank_chunks,
     reference,
+    rows_of,
     score_block,
 )
 from tests.matchmaking.helpers import VOCAB, batches, enterprise, fits, project, score_one
@@ -489,3 +493,102 @@ def test_encoded_reasons_equal_the_per_pair_reasons():
         "ownership_sought",
     }
     assert encoded[0].startswith('[{"code":')
+
+
+def _kept_scores(pb, eb, project_rows, enterprise_rows, weights):
+    """Per project and per enterprise id, the sorted scores of the pairs kept."""
+    scores = pair_scores(pb, eb, project_rows, enterprise_rows, weights)
+    by_project, by_enterprise = {}, {}
+    for p, e, s in zip(
+        project_rows.tolist(), eb.ids[enterprise_rows].tolist(), scores.score.tolist(), strict=True
+    ):
+        by_project.setdefault(p, []).append(round(s, 3))
+        by_enterprise.setdefault(e, []).append(round(s, 3))
+    return (
+        {k: sorted(v) for k, v in by_project.items()},
+        {k: sorted(v) for k, v in by_enterprise.items()},
+    )
+
+
+def test_rank_streamed_in_enterprise_chunks_keeps_what_rank_over_all_enterprises_keeps():
+    projects, p_texts, enterprises, e_texts = _random_records(random.Random(11), 13, 70)
+    pb, eb = batches(projects, enterprises, p_texts, e_texts)
+    weights = Weights(top_k=4, min_score=35)
+    whole = rank(pb, eb, weights, chunk=5)
+    # The same enterprises in chunks of 9 (the last one shorter), encoded with eb's IDF.
+    chunks = [
+        enterprise_batch(
+            enterprises[lo : lo + 9], e_texts[lo : lo + 9], vocab=VOCAB, text_index=eb.text_index
+        )
+        for lo in range(0, len(enterprises), 9)
+    ]
+
+    streamed = rank_chunks(pb, iter(chunks), weights, chunk=5)
+
+    assert streamed.pairs_scored == whole.pairs_scored == 13 * 70
+    rows = rows_of(eb, streamed.enterprise_ids)
+    # Ties may be broken either way: the kept scores of every project and enterprise match.
+    assert _kept_scores(pb, eb, streamed.project_rows, rows, weights) == _kept_scores(
+        pb, eb, whole.project_rows, whole.enterprise_rows, weights
+    )
+    assert len(streamed.project_rows) == len(whole.project_rows)
+
+
+def test_rank_streamed_never_keeps_the_owner_even_in_a_chunk_of_its_own():
+    projects, p_texts, enterprises, e_texts = _random_records(random.Random(12), 3, 6)
+    pb, eb = batches(projects, enterprises, p_texts, e_texts)
+    weights = Weights(top_k=10, min_score=0)
+    owners = {(i, p.owner_id) for i, p in enumerate(projects)}
+    chunks = [
+        enterprise_batch([e], [t], vocab=VOCAB, text_index=eb.text_index)
+        for e, t in zip(enterprises, e_texts, strict=True)
+    ]
+
+    streamed = rank_chunks(pb, chunks, weights)
+
+    kept = set(zip(streamed.project_rows.tolist(), streamed.enterprise_ids.tolist(), strict=True))
+    assert not kept & owners
+    assert len(kept) == 3 * 5  # every other pair fits in K = 10
+
+
+def test_a_packed_chunk_scores_like_the_records_it_was_packed_from_at_any_rates():
+    projects, p_texts, enterprises, e_texts = _random_records(random.Random(13), 5, 25)
+    # Amounts in USD at 7.0 CNY: the records in CNY are what the batch from records sees.
+    amounts = [
+        (
+            None if e.investment_min_cny is None else e.investment_min_cny / 7,
+            None if e.investment_max_cny is None else e.investment_max_cny / 7,
+            "USD",
+        )
+        for e in enterprises
+    ]
+    pb, eb = batches(projects, enterprises, p_texts, e_texts)
+    chunk = packed.from_bytes(
+        packed.to_bytes(
+            packed.pack(
+                enterprises, e_texts, amounts=amounts, vocab=VOCAB, text_index=eb.text_index
+            )
+        )
+    )
+    weights = Weights()
+
+    at_7 = packed.unpack(chunk, vocab=VOCAB, text_index=eb.text_index, rates={"USD": 7.0})
+    at_70 = packed.unpack(chunk, vocab=VOCAB, text_index=eb.text_index, rates={"USD": 70.0})
+
+    rows = rows_of(at_7, eb.ids)
+    np.testing.assert_allclose(
+        score_block(pb, at_7, 0, 5, weights)[0][:, rows], score_block(pb, eb, 0, 5, weights)[0],
+        atol=1e-3,
+    )  # fmt: skip
+    assert at_7.records[int(rows[0])].sectors == enterprises[0].sectors
+    # Ten times the rate: every known range moves up one decade, nothing re-encoded.
+    known = ~np.isinf(at_7.cap_lo)
+    np.testing.assert_allclose(at_70.cap_lo[known], at_7.cap_lo[known] + 1, atol=1e-5)
+    first = next(i for i, e in enumerate(enterprises) if e.investment_min_cny)
+    row = int(rows[first])
+    assert at_70.records[row].investment_min_cny == pytest.approx(
+        enterprises[first].investment_min_cny * 10, rel=1e-6
+    )
+    assert (
+        packed.unpack(chunk, vocab=VOCAB, text_index=eb.text_index, rates={}).cap_known.sum() == 0
+    )
