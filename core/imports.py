@@ -43,6 +43,8 @@ SUPPORTED_EXTENSIONS = (".csv", ".xlsx")
 MULTI_VALUE_SEPARATOR = ";"
 # Rows per INSERT/UPDATE statement in the write phase; a few hundred keeps statements small.
 WRITE_BATCH_SIZE = 500
+# The change reason of the audit records an import writes.
+HISTORY_REASON = "import"
 # Amount columns are DecimalField(max_digits=20, decimal_places=2).
 AMOUNT_MAX_DIGITS = 20
 AMOUNT_DECIMAL_PLACES = 2
@@ -681,7 +683,25 @@ def records_sync(
         )
     outcome.created = [obj for obj, _plan in to_create]
     outcome.updated = [obj for obj, _plan, _m2m in to_update]
+    _history_record(model, outcome)
     return outcome
+
+
+def _history_record(model: type[models.Model], outcome: SyncOutcome) -> None:
+    """Audit rows for what an import wrote: bulk writes send no signals, so the audit history
+    (simple-history) is written here, one record per created or changed row. In the admin the
+    author is the signed-in user (the history middleware); from a command, nobody."""
+    history = getattr(model, "history", None)
+    if history is None:
+        return
+    for objs, update in ((outcome.created, False), (outcome.updated, True)):
+        if objs:
+            history.bulk_history_create(
+                objs,
+                batch_size=WRITE_BATCH_SIZE,
+                update=update,
+                default_change_reason=HISTORY_REASON,
+            )
 
 
 def concurrent_change_result(path: Path) -> ImportResult:

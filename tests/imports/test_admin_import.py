@@ -79,6 +79,20 @@ def test_superuser_uploading_a_good_file_creates_records(client, admin_user, tmp
     ]
 
 
+def test_an_admin_import_names_the_admin_in_the_audit_history(client, admin_user, tmp_path):
+    path = csv_write(tmp_path / "enterprises.csv", ENTERPRISE_HEADER, [STRAITS])
+    client.force_login(admin_user)
+
+    client.post(IMPORT_PAGE, {"file": upload(path)})
+
+    record = Enterprise.history.get(reference="ENT-0001")
+    assert (record.history_type, record.history_user, record.history_change_reason) == (
+        "+",
+        admin_user,
+        "import",
+    )
+
+
 def test_uploaded_xlsx_keeps_its_name_in_the_transition_note(client, admin_user, tmp_path):
     from tests.imports.files import xlsx_write
 

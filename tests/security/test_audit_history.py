@@ -7,10 +7,12 @@ from django.urls import reverse
 from core.models import ExchangeRate, NegativeListRule, Sector
 from core.services import exchange_rate_save
 from deals.services import interest_express, interest_transition
-from enterprises.models import Membership
+from enterprises.importers import enterprises_import
+from enterprises.models import Enterprise, Membership
 from enterprises.services import enterprise_update, membership_add
 from projects.services import project_update
 from tests.factories import ProjectFactory, UserFactory
+from tests.imports.files import CQ_PORT, ENTERPRISE_HEADER, STRAITS, csv_write
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,20 @@ def test_deleting_a_user_keeps_the_history_without_them(soe, soe_staff):
     assert latest.title == "New"
     assert latest.history_user_id is None
     assert soe_staff_pk not in project.history.values_list("history_user_id", flat=True)
+
+
+def test_imports_leave_an_audit_record_per_created_or_changed_row(tmp_path):
+    first = csv_write(tmp_path / "first.csv", ENTERPRISE_HEADER, [STRAITS, CQ_PORT])
+    enterprises_import(path=first)
+    enterprises_import(path=first)  # unchanged: no new records
+    renamed = {**STRAITS, "name": "Straits Logistics (Johor) Pte Ltd"}
+    enterprises_import(path=csv_write(tmp_path / "second.csv", ENTERPRISE_HEADER, [renamed]))
+
+    straits = Enterprise.objects.get(reference="ENT-0001")
+    records = list(straits.history.order_by("history_date", "history_id"))
+    assert [(r.history_type, r.name, r.history_change_reason) for r in records] == [
+        ("+", "Straits Logistics Pte Ltd", "import"),
+        ("~", "Straits Logistics (Johor) Pte Ltd", "import"),
+    ]
+    port = Enterprise.objects.get(reference="ENT-0002")
+    assert [r.history_type for r in port.history.all()] == ["+"]
