@@ -36,6 +36,8 @@ import resource
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -47,15 +49,16 @@ from core import codes  # noqa: E402
 from matchmaking.scoring import (  # noqa: E402
     EnterpriseRecord,
     ProjectRecord,
+    ProjectTerms,
     Vocabulary,
     Weights,
-    enterprise_batch,
-    pair_scores,
+    packed,
     project_batch,
-    rank,
+    rank_chunks,
     reference,
 )
 from matchmaking.scoring import engine as engine_module  # noqa: E402
+from matchmaking.scoring import text as text_module  # noqa: E402
 
 SEED = 20251126
 SECTORS = codes.sector_codes()
@@ -139,10 +142,35 @@ def _text(rng: np.random.Generator, n_words: int) -> str:
     return " ".join([*domain, *filler])
 
 
+# Enterprises are generated in blocks of this many, each from its own seeded generator, so
+# any block can be generated alone (the streamed engine phase never holds them all).
+GEN_BLOCK = 10_000
+# Share of the synthetic enterprises whose amounts are in USD (at USD_RATE CNY), so a rate
+# change moves their capacity fit.
+USD_SHARE = 0.3
+USD_RATE = 7.1
+
+
 def synthetic_enterprises(n: int, seed: int = SEED) -> tuple[list[EnterpriseRecord], list[str]]:
-    rng = np.random.default_rng(seed)
     records, texts = [], []
-    for i in range(n):
+    for start in range(0, n, GEN_BLOCK):
+        r, t = synthetic_enterprise_block(start, min(GEN_BLOCK, n - start), seed)
+        records += r
+        texts += t
+    return records, texts
+
+
+def currency_of(enterprise_id: int) -> str:
+    return "USD" if (enterprise_id * 2654435761) % 100 < USD_SHARE * 100 else "CNY"
+
+
+def synthetic_enterprise_block(
+    start: int, count: int, seed: int = SEED
+) -> tuple[list[EnterpriseRecord], list[str]]:
+    """Enterprises start+1 .. start+count (ids), the same whatever else is generated."""
+    rng = np.random.default_rng([seed, start])
+    records = []
+    for i in range(start, start + count):
         country = "CN" if rng.random() < 0.5 else str(rng.choice(PARTNER_COUNTRIES))
         ownership = (
             str(rng.choice(["soe", "private"]))
@@ -168,8 +196,13 @@ def synthetic_enterprises(n: int, seed: int = SEED) -> tuple[list[EnterpriseReco
                 investment_max_cny=hi,
             )
         )
-        texts.append(_text(rng, int(rng.integers(20, 60))))
-    return records, texts
+    return records, synthetic_texts_block(start, count, seed)
+
+
+def synthetic_texts_block(start: int, count: int, seed: int = SEED) -> list[str]:
+    """The descriptions of enterprises start+1 .. start+count, from a generator of their own."""
+    rng = np.random.default_rng([seed, start, 1])
+    return [_text(rng, int(rng.integers(20, 60))) for _ in range(count)]
 
 
 def synthetic_projects(
@@ -206,8 +239,9 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def floor_products(pb, eb, chunk: int) -> None:
+def floor_products(pb, eb, chunk: int, terms: ProjectTerms) -> None:
     """The bare matrix products the engine's formula needs, over the same matrices and chunks."""
+    e_text = terms.restrict(eb)
     for lo in range(0, len(pb), chunk):
         sl = slice(lo, min(lo + chunk, len(pb)))
         _ = pb.sector_bin[sl] @ eb.sector_exp.T
@@ -218,59 +252,111 @@ def floor_products(pb, eb, chunk: int) -> None:
         tf = pb.targets[sl].astype(np.float32)
         _ = eb.ops @ tf.T
         _ = eb.places @ tf.T
-        _ = eb.text @ pb.text[sl].T.toarray()
+        _ = e_text @ terms.dense[:, sl]
+
+
+def _amounts(records) -> list[tuple]:
+    out = []
+    for r in records:
+        div = USD_RATE if currency_of(r.id) == "USD" else 1.0
+        lo = None if r.investment_min_cny is None else r.investment_min_cny / div
+        hi = None if r.investment_max_cny is None else r.investment_max_cny / div
+        out.append((lo, hi, currency_of(r.id)))
+    return out
 
 
 def engine_phase(n_e: int, n_p: int, sample: int, chunk: int) -> dict:
+    """The engine over enterprise chunks streamed from disk, as workers stream the store.
+
+    The enterprises are generated and packed block by block into files (as the feature
+    store holds them in the database), then every measured pass reads them back one chunk
+    at a time: memory does not depend on the number of enterprises.
+    """
+    import tempfile
+
     vocab = vocabulary()
+    rates = {"CNY": 1.0, "USD": USD_RATE}
     t = time.perf_counter()
-    e_records, e_texts = synthetic_enterprises(n_e)
+    df = np.zeros(text_module.N_FEATURES, dtype=np.int64)
+    for start in range(0, n_e, GEN_BLOCK):
+        texts = synthetic_texts_block(start, min(GEN_BLOCK, n_e - start))
+        df += text_module.TextIndex.frequencies(texts)
+    text_index = text_module.TextIndex.from_frequencies(df, n_e)
     p_records, p_texts = synthetic_projects(n_p, n_e)
-    gen = time.perf_counter() - t
-    t = time.perf_counter()
-    eb = enterprise_batch(e_records, e_texts, vocab=vocab)
-    pb = project_batch(p_records, p_texts, vocab=vocab, enterprises=eb)
+    pb = project_batch(p_records, p_texts, vocab=vocab, text_index=text_index)
+    folder = tempfile.TemporaryDirectory()
+    paths = []
+    sample_blob = None
+    for start in range(0, n_e, GEN_BLOCK):
+        records, texts = synthetic_enterprise_block(start, min(GEN_BLOCK, n_e - start))
+        blob, details = packed.to_bytes(
+            packed.pack(
+                records, texts, amounts=_amounts(records), vocab=vocab, text_index=text_index
+            )
+        )
+        if sample_blob is None:
+            sample_blob = (blob, details)
+        path = Path(folder.name) / f"{start}.bin"
+        path.write_bytes(blob)
+        paths.append(path)
     build = time.perf_counter() - t
+
+    def chunks():
+        for path in paths:
+            yield packed.unpack(
+                packed.from_bytes(path.read_bytes()),
+                vocab=vocab,
+                text_index=text_index,
+                rates=rates,
+            )
+
     weights = Weights()
     t = time.perf_counter()
-    selection = rank(pb, eb, weights, chunk=chunk)
+    for _ in chunks():
+        pass
+    decode_s = time.perf_counter() - t
+    t = time.perf_counter()
+    selection = rank_chunks(pb, chunks(), weights, chunk=chunk)
     engine_s = time.perf_counter() - t
     t = time.perf_counter()
-    scores = pair_scores(pb, eb, selection.project_rows, selection.enterprise_rows, weights)
-    detail_s = time.perf_counter() - t
-    t = time.perf_counter()
-    floor_products(pb, eb, chunk)
+    terms = ProjectTerms.of(pb)
+    for eb in chunks():
+        floor_products(pb, eb, chunk, terms)
     floor_s = time.perf_counter() - t
-    # Naive per-pair Python on a sample of pairs (same formula, reference.py).
+    # Naive per-pair Python on a sample of pairs of the first chunk (same formula, reference.py).
+    eb = packed.unpack(
+        packed.from_bytes(sample_blob), vocab=vocab, text_index=text_index, rates=rates
+    )
     rng = np.random.default_rng(SEED + 2)
     pi = rng.integers(0, n_p, size=sample)
-    ei = rng.integers(0, n_e, size=sample)
+    ei = rng.integers(0, len(eb), size=sample)
     t = time.perf_counter()
     for i, j in zip(pi.tolist(), ei.tolist(), strict=True):
         cos = float(pb.text[i].multiply(eb.text[j]).sum())
         reference.score_pair(
-            p_records[i], e_records[j], vocab=vocab, weights=weights, text_cosine=cos
+            p_records[i], eb.records[j], vocab=vocab, weights=weights, text_cosine=cos
         )
     naive_s = time.perf_counter() - t
     pairs = n_p * n_e
+    folder.cleanup()
     return {
         "enterprises": n_e,
         "projects": n_p,
         "pairs": pairs,
-        "generate_s": gen,
-        "build_features_s": build,
+        "chunks": len(paths),
+        "generate_and_pack_s": build,
+        "decode_chunks_s": decode_s,
         "engine_s": engine_s,
         "engine_pairs_per_s": pairs / engine_s,
         "floor_s": floor_s,
         "floor_pairs_per_s": pairs / floor_s,
         "engine_over_floor": engine_s / floor_s,
         "selected_pairs": len(selection.project_rows),
-        "explain_components_s": detail_s,
         "naive_sample": sample,
         "naive_pairs_per_s": sample / naive_s,
         "engine_over_naive_speedup": (pairs / engine_s) / (sample / naive_s),
         "peak_rss_mib": peak_mib(),
-        "stored_scores_checksum": float(np.round(scores.score.sum(), 1)),
+        "load_average": os.getloadavg(),
     }
 
 
@@ -296,6 +382,7 @@ def db_setup_phase(n_e: int, n_p: int) -> dict:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from core.models import ExchangeRate
     from enterprises.models import Enterprise
     from matchmaking.models import Match
     from projects.models import Project
@@ -321,19 +408,20 @@ def db_setup_phase(n_e: int, n_p: int) -> dict:
                     ownership_id=r.ownership,
                     country=r.country,
                     countries=[p for p in r.places if len(p) == 2],
-                    investment_min=None
-                    if r.investment_min_cny is None
-                    else round(r.investment_min_cny, 2),
-                    investment_max=None
-                    if r.investment_max_cny is None
-                    else round(max(r.investment_max_cny, r.investment_min_cny or 0), 2),
-                    currency="CNY",
+                    investment_min=None if lo is None else round(lo, 2),
+                    investment_max=None if hi is None else round(max(hi, lo or 0), 2),
+                    currency=currency,
                     description=text,
                 )
-                for r, text in zip(e_records, e_texts, strict=True)
+                for r, text, (lo, hi, currency) in zip(
+                    e_records, e_texts, _amounts(e_records), strict=True
+                )
             ],
             batch_size=5000,
         )
+        # Directly, not through the service: its signal would rescore everything here.
+        ExchangeRate.objects.filter(currency="USD").delete()
+        ExchangeRate.objects.create(currency="USD", rate_to_cny=USD_RATE, valid_on=date(2026, 1, 1))
         _links(Enterprise, "enterprise_id", e_records)
         Project.objects.bulk_create(
             [
@@ -362,7 +450,16 @@ def db_setup_phase(n_e: int, n_p: int) -> dict:
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                         f"(SELECT MAX(id) FROM {table}))"
                     )
-    return {"db_setup_s": time.perf_counter() - t, "vendor": connection.vendor}
+    setup_s = time.perf_counter() - t
+    from matchmaking.features import feature_store_build
+
+    t = time.perf_counter()
+    feature_store_build()
+    return {
+        "db_setup_s": setup_s,
+        "feature_store_build_s": time.perf_counter() - t,
+        "vendor": connection.vendor,
+    }
 
 
 def _links(model, key: str, records) -> None:
@@ -385,29 +482,33 @@ def _links(model, key: str, records) -> None:
 
 
 def one_project_phase(project_id: int) -> dict:
-    """The worker's `matchmaking.project_rescore` path; the prune it enqueues is timed apart."""
+    """The worker's `matchmaking.project_rescore` path, from a fresh process (a cold worker).
+
+    Cold: this process has decoded nothing; it loads the store's chunks from the database.
+    Then warm runs, runs after profile edits (their chunk patched in the store) and the first
+    run after a rate change (chunks decoded again with the new rates, nothing re-encoded).
+    The prune task a rescore enqueues is timed apart.
+    """
     _django()
+    from django.db import transaction
+
+    from core.models import ExchangeRate
+    from enterprises.models import Enterprise
     from matchmaking import services
-    from matchmaking.features import enterprise_snapshot
+    from matchmaking.features import features_invalidate
 
     enqueued: list[dict] = []
     services._prune_after_commit = lambda **ids: enqueued.append(ids)
-    t = time.perf_counter()
-    enterprise_snapshot(fresh=True)
-    cold_snapshot = time.perf_counter() - t
-    runs = []
-    for _ in range(3):
+
+    def run() -> dict:
         summary = services.matches_rescore_projects(project_ids=[project_id], prune=True)
-        runs.append({"seconds": summary.seconds, "stored": summary.stored, **summary.timings})
+        return {"seconds": summary.seconds, "stored": summary.stored, **summary.timings}
+
+    cold = run()
+    warm = [run() for _ in range(3)]
     t = time.perf_counter()
     pruned = services.matches_prune(**enqueued[-1])
     prune_s = time.perf_counter() - t
-    # A profile edit: the next task patches the snapshot instead of rebuilding it.
-    from django.db import transaction
-
-    from enterprises.models import Enterprise
-    from matchmaking.features import features_invalidate
-
     edited = []
     for pk in (2, 3, 4):
         with transaction.atomic():
@@ -415,17 +516,26 @@ def one_project_phase(project_id: int) -> dict:
             enterprise.description += " bonded warehouse"
             enterprise.save(update_fields=["description", "updated_at"])
             features_invalidate(enterprise_ids=[pk])
-        summary = services.matches_rescore_projects(project_ids=[project_id], prune=True)
-        edited.append(summary.seconds)
+        edited.append(run()["seconds"])
+    # A rate change, written directly (the service's signal would rescore everything).
+    newest = ExchangeRate.objects.filter(currency="USD").order_by("-valid_on").first()
+    ExchangeRate.objects.create(
+        currency="USD",
+        rate_to_cny=newest.rate_to_cny * Decimal("1.02"),
+        valid_on=newest.valid_on + timedelta(days=1),
+    )
+    after_rate = run()
     return {
+        "cold": cold,
+        "cold_total_s": cold["seconds"],
+        "warm_runs": warm,
+        "warm_best_s": min(r["seconds"] for r in warm),
         "after_profile_edit_s": edited,
-        "snapshot_build_s": cold_snapshot,
-        "warm_runs": runs,
-        "warm_best_s": min(r["seconds"] for r in runs),
-        "cold_total_s": cold_snapshot + runs[0]["seconds"],
+        "after_rate_change": after_rate,
         "prune_task_s": prune_s,
         "pruned": pruned,
         "peak_rss_mib": peak_mib(),
+        "load_average": os.getloadavg(),
     }
 
 
@@ -452,10 +562,16 @@ def full_parallel_phase(workers: int) -> dict:
     from django.db import connections
 
     from matchmaking.models import Match
-    from matchmaking.services import matches_prune, matches_retire_unpublished, rescore_chunks
+    from matchmaking.services import (
+        feature_store_refresh,
+        matches_prune,
+        matches_retire_unpublished,
+        rescore_chunks,
+    )
 
     started = time.perf_counter()
     matches_retire_unpublished()
+    feature_store_refresh()
     chunks = rescore_chunks()
     connections.close_all()
     t = time.perf_counter()
@@ -514,6 +630,10 @@ def full_phase() -> dict:
     }
 
 
+def _rounded(timings: dict) -> dict:
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()}
+
+
 def child(*args: str) -> dict:
     out = subprocess.run(  # noqa: S603
         [sys.executable, __file__, "--phase", *args],
@@ -534,7 +654,7 @@ def main() -> None:
     parser.add_argument("--naive-sample", type=int, default=20_000)
     parser.add_argument("--chunk", type=int, default=engine_module.RANK_CHUNK)
     parser.add_argument(
-        "--memory-sizes", default="25000,100000", help="enterprise counts for the memory curve"
+        "--memory-sizes", default="100000,200000", help="enterprise counts for the memory curve"
     )
     parser.add_argument("--skip-db", action="store_true")
     parser.add_argument("--skip-engine", action="store_true", help="only the database part")
@@ -588,8 +708,8 @@ def main() -> None:
             f"  -> engine / floor = {engine['engine_over_floor']:.2f}x\n"
             f"naive per pair                {engine['naive_pairs_per_s']:>14,.0f} pairs/s"
             f"  -> engine is {engine['engine_over_naive_speedup']:,.0f}x faster\n"
-            f"features build  {engine['build_features_s']:8.2f} s; selected pairs {engine['selected_pairs']:,}; "
-            f"their components+reasons inputs {engine['explain_components_s']:.2f} s; "
+            f"{engine['chunks']} chunks, decoding them alone {engine['decode_chunks_s']:.2f} s "
+            f"(inside both timings); selected pairs {engine['selected_pairs']:,}; "
             f"peak RSS {engine['peak_rss_mib']:.0f} MiB"
         )
         memory = []
@@ -611,18 +731,19 @@ def main() -> None:
             setup = child("db-setup", str(args.enterprises), str(args.projects))
             report["db_setup"] = setup
             print(
-                f"bulk insert of the synthetic data: {setup['db_setup_s']:.1f} s ({setup['vendor']})"
+                f"bulk insert of the synthetic data: {setup['db_setup_s']:.1f} s ({setup['vendor']}); "
+                f"feature store built from the ORM: {setup['feature_store_build_s']:.1f} s"
             )
         one = child("one", "1")
         report["one_project"] = one
         print(
-            f"one project x {args.enterprises:,}: warm {one['warm_best_s']:.3f} s "
-            f"(runs {[round(r['seconds'], 3) for r in one['warm_runs']]}, "
-            f"stages {one['warm_runs'][-1]}); "
-            f"snapshot build {one['snapshot_build_s']:.2f} s; cold total {one['cold_total_s']:.2f} s; "
-            f"the prune task it enqueues {one['prune_task_s']:.2f} s; "
-            f"after one profile edit (snapshot patched) "
-            f"{[round(x, 3) for x in one['after_profile_edit_s']]} s"
+            f"one project x {args.enterprises:,}: cold worker {one['cold_total_s']:.3f} s "
+            f"(stages {_rounded(one['cold'])}); warm {one['warm_best_s']:.3f} s "
+            f"(runs {[round(r['seconds'], 3) for r in one['warm_runs']]}); "
+            f"after a profile edit (chunk patched) "
+            f"{[round(x, 3) for x in one['after_profile_edit_s']]} s; "
+            f"first after a rate change {one['after_rate_change']['seconds']:.3f} s; "
+            f"the prune task it enqueues {one['prune_task_s']:.2f} s"
         )
         full = child("full", str(args.workers))
         report["full"] = full

@@ -29,7 +29,7 @@ import threading
 import uuid
 import zlib
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -64,6 +64,9 @@ CHUNK_SIZE = 10_000
 MEMO_ENTERPRISES = 100_000
 # The full rescore refits the text IDF on every enterprise when the store is older.
 REFIT_AFTER = timedelta(hours=20)
+# Up to this many enterprises of a chunk, the records and texts that reasons quote are read
+# from the database rather than by decoding the chunk's whole details blob.
+DETAILS_FROM_DB = 2_000
 # Rows fetched per round trip when streaming enterprises out of the database.
 LOAD_BATCH_SIZE = 5_000
 
@@ -200,8 +203,28 @@ class FeatureChunk:
     """One decoded chunk: its batch, texts, and the token sets of texts used so far."""
 
     batch: scoring.EnterpriseBatch
-    texts: tuple[str, ...]
+    texts: Sequence[str]
     tokens: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def prefetch(self, rows: Sequence[int]) -> None:
+        """Make the records and texts of `rows` available for reasons, cheaply.
+
+        A few rows are read from the database (six small queries); many, or a chunk
+        whose details are already decoded, use the stored details blob instead.
+        """
+        details = self.batch.records.details
+        missing = details.missing(np.unique(np.asarray(rows, dtype=np.int64)).tolist())
+        if not missing or len(missing) > DETAILS_FROM_DB:
+            return
+        records, texts, _amounts = _enterprise_rows(ids=self.batch.ids[missing].tolist())
+        found = {r.id: (r, t) for r, t in zip(records, texts, strict=True)}
+        rows_found = [row for row in missing if int(self.batch.ids[row]) in found]
+        pairs = [found[int(self.batch.ids[row])] for row in rows_found]
+        details.provide(
+            rows_found,
+            [packed.raw_of(r) for r, _t in pairs],
+            [t for _r, t in pairs],
+        )
 
 
 @dataclass(frozen=True)
@@ -249,14 +272,34 @@ class FeatureStore:
             if blob is None:
                 raise StaleFeatures(meta.pk)  # rewritten since this task looked: retry
             chunk = packed.from_bytes(bytes(blob))
-            batch = packed.unpack(chunk, vocab=self.vocab, text_index=self.text_index, rates=rates)
-            decoded = FeatureChunk(batch, chunk.texts)
+            batch = packed.unpack(
+                chunk,
+                vocab=self.vocab,
+                text_index=self.text_index,
+                rates=rates,
+                details=_details_loader(meta),
+            )
+            decoded = FeatureChunk(batch, packed.LazyTexts(batch.records.details))
             with _lock:
                 _memo.pop(meta.pk, None)
                 _memo[meta.pk] = (meta.token, rates_key, decoded)
                 while sum(len(c.batch) for _t, _r, c in _memo.values()) > MEMO_ENTERPRISES:
                     _memo.popitem(last=False)
             yield decoded
+
+
+def _details_loader(meta: _ChunkMeta):
+    def load():
+        blob = (
+            EnterpriseFeatureChunk.objects.filter(pk=meta.pk, token=meta.token)
+            .values_list("details", flat=True)
+            .first()
+        )
+        if blob is None:
+            raise StaleFeatures(meta.pk)
+        return packed.load_details(bytes(blob))
+
+    return load
 
 
 class StaleFeatures(Exception):
@@ -301,13 +344,15 @@ def _text_index(index: EnterpriseFeatureIndex) -> TextIndex:
 
 
 def _save_chunk(chunk: packed.PackedChunk, *, first_id: int, last_updated) -> None:
+    payload, details = packed.to_bytes(chunk)
     EnterpriseFeatureChunk.objects.update_or_create(
         first_id=first_id,
         defaults={
             "size": len(chunk),
             "last_updated": last_updated,
             "token": uuid.uuid4().hex,
-            "payload": packed.to_bytes(chunk),
+            "payload": payload,
+            "details": details,
         },
     )
 
@@ -418,7 +463,7 @@ def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: Tex
         for pk, announced in stale.items():
             m = by_pk[pk]
             row = EnterpriseFeatureChunk.objects.get(pk=pk)
-            old = packed.from_bytes(bytes(row.payload))
+            old = packed.from_bytes(bytes(row.payload), bytes(row.details))
             in_range = Enterprise.objects.filter(_range_q(m.lo, m.hi))
             count = in_range.count()
             changed = set(announced)

@@ -158,6 +158,8 @@ class EnterpriseFeatureChunk(models.Model):
     # Changes on every write, so a worker knows its decoded copy is still this one.
     token = models.CharField(_("token"), max_length=32)
     payload = models.BinaryField(_("payload"))
+    # Records and texts, which only reasons need (decoded on demand, see scoring/packed.py).
+    details = models.BinaryField(_("details"), default=b"")
 
     class Meta:
         ordering = ["first_id"]

@@ -270,13 +270,9 @@ def _parts_of(store: FeatureStore, selection: scoring.IdSelection) -> Iterator[_
     for chunk in store.chunks():
         mask = np.isin(selection.enterprise_ids, chunk.batch.ids)
         if mask.any():
-            yield _Part(
-                chunk.batch,
-                chunk.texts,
-                chunk.tokens,
-                selection.project_rows[mask],
-                scoring.rows_of(chunk.batch, selection.enterprise_ids[mask]),
-            )
+            rows = scoring.rows_of(chunk.batch, selection.enterprise_ids[mask])
+            chunk.prefetch(rows)
+            yield _Part(chunk.batch, chunk.texts, chunk.tokens, selection.project_rows[mask], rows)
 
 
 def _score_and_store(

@@ -227,9 +227,38 @@ def _combine(raw: _Raw, weights: Weights, *, detail: bool):
     return score, _status(raw), components
 
 
-def _raw_block(pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int) -> _Raw:
-    """Raw inputs of projects lo..hi against every enterprise: arrays of shape p x E."""
+@dataclass(frozen=True)
+class ProjectTerms:
+    """The project texts restricted to the terms they use, dense (terms x P).
+
+    Scoring an enterprise chunk then multiplies its text rows restricted to those columns
+    by this small matrix, instead of densifying the projects over all 2^18 hashed columns
+    again for every chunk.
+    """
+
+    columns: np.ndarray
+    dense: np.ndarray
+
+    @classmethod
+    def of(cls, pb: ProjectBatch) -> ProjectTerms:
+        columns = np.unique(pb.text.indices)
+        return cls(columns, np.asarray(pb.text[:, columns].T.toarray(), dtype=np.float32))
+
+    def restrict(self, eb: EnterpriseBatch):
+        """The enterprises' text rows over the projects' terms (E x terms, sparse)."""
+        return eb.text[:, self.columns].tocsr()
+
+
+def _raw_block(
+    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, text: np.ndarray | None = None
+) -> _Raw:
+    """Raw inputs of projects lo..hi against every enterprise: arrays of shape p x E.
+
+    `text`: their text cosines when the caller computed them (see ProjectTerms).
+    """
     sl = slice(lo, hi)
+    if text is None:
+        text = (eb.text @ pb.text[sl].T.toarray()).T
     col = np.newaxis
     targets_ext = np.hstack([pb.targets[sl], np.zeros((hi - lo, 1), dtype=bool)])
     own_ext = np.hstack([pb.ownership_ok[sl], pb.ownership_ok[sl].all(axis=1, keepdims=True)])
@@ -237,7 +266,7 @@ def _raw_block(pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int) -> _Raw:
     return _Raw(
         sector_p=(pb.sector_bin[sl] @ eb.sector_exp.T) / np.maximum(pb.sector_n[sl], 1)[:, col],
         sector_e=(pb.sector_exp[sl] @ eb.sector_bin.T) / np.maximum(eb.sector_n, 1)[col, :],
-        text=np.ascontiguousarray((eb.text @ pb.text[sl].T.toarray()).T, dtype=np.float32),
+        text=np.ascontiguousarray(text, dtype=np.float32),
         corr_dot=pb.corridor[sl] @ eb.corridor.T,
         corr_np=pb.corridor_n[sl][:, col],
         corr_ne=eb.corridor_n[col, :],
@@ -341,10 +370,16 @@ def pair_scores(
 
 
 def score_block(
-    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, weights: Weights
+    pb: ProjectBatch,
+    eb: EnterpriseBatch,
+    lo: int,
+    hi: int,
+    weights: Weights,
+    *,
+    text: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and statuses of projects lo..hi against every enterprise (p x E arrays)."""
-    score, status, _ = _combine(_raw_block(pb, eb, lo, hi), weights, detail=False)
+    score, status, _ = _combine(_raw_block(pb, eb, lo, hi, text), weights, detail=False)
     return score, status
 
 
@@ -401,17 +436,20 @@ def rank_chunks(
     p_parts: list[np.ndarray] = []
     e_parts: list[np.ndarray] = []
     scored = 0
+    terms = ProjectTerms.of(pb) if n_p else None
     for eb in chunks if n_p else ():
         n_e = len(eb)
         if n_e == 0:
             continue
         scored += n_p * n_e
+        e_text = terms.restrict(eb)
         kp = min(k, n_e)
         best_s = np.full((n_e, k), -1, dtype=np.float32)
         best_p = np.full((n_e, k), -1, dtype=np.int64)
         for lo in range(0, n_p, chunk):
             hi = min(lo + chunk, n_p)
-            score, status = score_block(pb, eb, lo, hi, weights)
+            text = (e_text @ terms.dense[:, lo:hi]).T
+            score, status = score_block(pb, eb, lo, hi, weights, text=text)
             score[status == STATUS_OWNER] = -1
             # Project side: this chunk's K best per project, merged into the running K best.
             idx = np.argpartition(-score, kp - 1, axis=1)[:, :kp]

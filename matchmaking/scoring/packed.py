@@ -62,6 +62,25 @@ class PackedChunk:
         return len(self.ids)
 
 
+def _strs(codes: Sequence[str]) -> tuple[str, ...]:
+    """Plain str codes (not NumPy strings, which pickle slowly)."""
+    return tuple(str(c) for c in codes)
+
+
+def raw_of(r: EnterpriseRecord) -> tuple:
+    """The fields of a record but its two amounts, as plain Python values."""
+    return (
+        int(r.id),
+        _strs(r.sectors),
+        str(r.ownership),
+        str(r.country),
+        bool(r.foreign),
+        _strs(r.modes),
+        _strs(r.corridors),
+        _strs(r.places),
+    )
+
+
 def pack(
     records: Sequence[EnterpriseRecord],
     texts: Sequence[str],
@@ -76,14 +95,11 @@ def pack(
     lo = np.array([np.nan if a is None else a for a, _b, _c in amounts], dtype=np.float64)
     hi = np.array([np.nan if b is None else b for _a, b, _c in amounts], dtype=np.float64)
     currency = np.array([c for _a, _b, c in amounts], dtype="<U3")
-    raw = tuple(
-        (r.id, r.sectors, r.ownership, r.country, r.foreign, r.modes, r.corridors, r.places)
-        for r in records
-    )
+    raw = tuple(raw_of(r) for r in records)
     return PackedChunk(
         ids=eb.ids[order],
         raw=tuple(raw[i] for i in order.tolist()),
-        texts=tuple(texts[i] for i in order.tolist()),
+        texts=tuple(str(texts[i]) for i in order.tolist()),
         amount_lo=lo[order],
         amount_hi=hi[order],
         currency=currency[order],
@@ -127,45 +143,126 @@ def take(chunk: PackedChunk, rows: np.ndarray) -> PackedChunk:
     return PackedChunk(**values)
 
 
-def to_bytes(chunk: PackedChunk) -> bytes:
-    state = {f.name: getattr(chunk, f.name) for f in fields(PackedChunk)}
-    return zlib.compress(pickle.dumps((FORMAT, state), protocol=5), _COMPRESSION)
+_DETAILS = ("raw", "texts")
 
 
-def from_bytes(blob: bytes) -> PackedChunk | None:
-    """The chunk, or None when it was written in another format (re-encode it)."""
-    version, state = pickle.loads(zlib.decompress(blob))  # noqa: S301 - own table, see above
-    if version != FORMAT:
+def to_bytes(chunk: PackedChunk) -> tuple[bytes, bytes]:
+    """Two blobs: what scoring needs, and the details (records, texts) only reasons need."""
+    state = {f.name: getattr(chunk, f.name) for f in fields(PackedChunk) if f.name not in _DETAILS}
+    details = (chunk.raw, chunk.texts)
+    return (
+        zlib.compress(pickle.dumps((FORMAT, state), protocol=5), _COMPRESSION),
+        zlib.compress(pickle.dumps((FORMAT, details), protocol=5), _COMPRESSION),
+    )
+
+
+def _loads(blob: bytes):
+    version, value = pickle.loads(zlib.decompress(blob))  # noqa: S301 - own table, see above
+    return value if version == FORMAT else None
+
+
+def from_bytes(blob: bytes, details: bytes | None = None) -> PackedChunk | None:
+    """The chunk, or None when it was written in another format (re-encode it).
+
+    Without `details`, its `raw` and `texts` are None: `unpack` takes a loader for them.
+    """
+    state = _loads(blob)
+    if state is None:
         return None
-    return PackedChunk(**state)
+    raw, texts = (None, None) if details is None else (_loads(details) or (None, None))
+    return PackedChunk(raw=raw, texts=texts, **state)
 
 
-class LazyRecords(Sequence):
-    """EnterpriseRecords with CNY amounts, built on first access (reasons need a few only)."""
+def load_details(blob: bytes) -> tuple[tuple[tuple, ...], tuple[str, ...]] | None:
+    """The (raw records, texts) of a details blob."""
+    return _loads(blob)
 
-    def __init__(self, raw: tuple[tuple, ...], lo_cny: np.ndarray, hi_cny: np.ndarray) -> None:
-        self._raw, self._lo, self._hi = raw, lo_cny.tolist(), hi_cny.tolist()
-        self._built: dict[int, EnterpriseRecord] = {}
 
-    def __len__(self) -> int:
-        return len(self._raw)
+class Details:
+    """Records (with CNY amounts) and texts of a chunk, decoded on first use.
 
-    def __getitem__(self, i):  # an int or a slice, as a tuple takes
-        if isinstance(i, slice):
-            return tuple(self[j] for j in range(*i.indices(len(self))))
-        i = range(len(self))[i]
-        record = self._built.get(i)
+    Only reasons need them, and a single-project rescore needs them for a few hundred
+    enterprises: `provide` fills single rows (e.g. read from the database), and the whole
+    details blob is decoded (`load`) only when a row nobody provided is asked for.
+    """
+
+    def __init__(self, n: int, load, lo_cny: np.ndarray, hi_cny: np.ndarray) -> None:
+        self._n, self._load = n, load
+        self._lo, self._hi = lo_cny.tolist(), hi_cny.tolist()
+        self._all: tuple[tuple[tuple, ...], tuple[str, ...]] | None = None
+        self._rows: dict[int, tuple[tuple, str]] = {}
+        self._records: dict[int, EnterpriseRecord] = {}
+
+    @property
+    def loaded(self) -> bool:
+        return self._all is not None
+
+    def provide(self, rows: Sequence[int], raws: Sequence[tuple], texts: Sequence[str]) -> None:
+        for row, raw, text in zip(rows, raws, texts, strict=True):
+            self._rows[int(row)] = (raw, text)
+
+    def missing(self, rows: Sequence[int]) -> list[int]:
+        if self._all is not None:
+            return []
+        return [int(r) for r in rows if int(r) not in self._rows]
+
+    def _get(self, i: int) -> tuple[tuple, str]:
+        found = self._rows.get(i)
+        if found is not None:
+            return found
+        if self._all is None:
+            self._all = self._load()
+        return self._all[0][i], self._all[1][i]
+
+    def record(self, i: int) -> EnterpriseRecord:
+        record = self._records.get(i)
         if record is None:
             lo, hi = self._lo[i], self._hi[i]
-            record = self._built[i] = EnterpriseRecord(
-                *self._raw[i],
+            record = self._records[i] = EnterpriseRecord(
+                *self._get(i)[0],
                 investment_min_cny=None if lo != lo else lo,  # nan: not given
                 investment_max_cny=None if hi != hi else hi,
             )
         return record
 
+    def text(self, i: int) -> str:
+        return self._get(i)[1]
+
+    def __len__(self) -> int:
+        return self._n
+
+
+class LazyRecords(Sequence):
+    """The records of a chunk as a sequence (what `EnterpriseBatch.records` is indexed as)."""
+
+    def __init__(self, details: Details) -> None:
+        self.details = details
+
+    def __len__(self) -> int:
+        return len(self.details)
+
+    def __getitem__(self, i):  # an int or a slice, as a tuple takes
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        return self.details.record(range(len(self))[i])
+
     def __add__(self, other):  # enterprise_batch_merge concatenates records like tuples
         return tuple(self) + tuple(other)
+
+
+class LazyTexts(Sequence):
+    """The texts of a chunk as a sequence."""
+
+    def __init__(self, details: Details) -> None:
+        self.details = details
+
+    def __len__(self) -> int:
+        return len(self.details)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        return self.details.text(range(len(self))[i])
 
 
 def to_cny(amounts: np.ndarray, currency: np.ndarray, rates: Mapping[str, float]) -> np.ndarray:
@@ -185,9 +282,18 @@ def _log10(values: np.ndarray) -> np.ndarray:
 
 
 def unpack(
-    chunk: PackedChunk, *, vocab: Vocabulary, text_index: TextIndex, rates: Mapping[str, float]
+    chunk: PackedChunk,
+    *,
+    vocab: Vocabulary,
+    text_index: TextIndex,
+    rates: Mapping[str, float],
+    details=None,
 ) -> EnterpriseBatch:
-    """The chunk as an `EnterpriseBatch`, its capacity bounds converted with `rates`."""
+    """The chunk as an `EnterpriseBatch`, its capacity bounds converted with `rates`.
+
+    Its records are lazy (`Details`): from the chunk when it has them, else from `details`,
+    a callable returning (raw records, texts), called on first need.
+    """
     lo_cny = to_cny(chunk.amount_lo, chunk.currency, rates)
     hi_cny = to_cny(chunk.amount_hi, chunk.currency, rates)
     lo, hi = _log10(lo_cny), _log10(hi_cny)
@@ -196,7 +302,14 @@ def unpack(
     corridor = chunk.corridor.astype(np.float32)
     mode = chunk.mode.astype(np.float32)
     return EnterpriseBatch(
-        records=LazyRecords(chunk.raw, lo_cny, hi_cny),
+        records=LazyRecords(
+            Details(
+                len(chunk),
+                (lambda: (chunk.raw, chunk.texts)) if chunk.raw is not None else details,
+                lo_cny,
+                hi_cny,
+            )
+        ),
         ids=chunk.ids,
         sector_bin=sector_bin,
         sector_exp=_expand_sectors(sector_bin, vocab.sector_adjacency(), SECTOR_RELATED),

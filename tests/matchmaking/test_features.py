@@ -165,17 +165,23 @@ def test_a_cold_worker_loading_the_persisted_chunks_stores_the_same_matches(
     warm = _matches()
     assert EnterpriseFeatureChunk.objects.count() == 5
     assert len(warm) == 9
+    tokens = sorted(EnterpriseFeatureChunk.objects.values_list("token", flat=True))
     Match.objects.all().delete()
     cold_worker()
     encodes.clear()
 
     matches_rescore_projects(project_ids=[project.pk], prune=False)
 
-    assert encodes == []  # loaded, not encoded
+    # Loaded, not encoded: no chunk rewritten, nothing read by id range; the reasons'
+    # records and texts of the few enterprises kept are read by id.
+    assert sorted(EnterpriseFeatureChunk.objects.values_list("token", flat=True)) == tokens
+    assert {kind for kind, _ in encodes} == {"ids"}
     assert _matches() == warm
 
 
-def test_a_memo_smaller_than_the_store_gives_the_same_matches(monkeypatch, cold_worker):
+def test_a_memo_smaller_than_the_store_and_stored_details_give_the_same_matches(
+    monkeypatch, cold_worker
+):
     monkeypatch.setattr(features, "CHUNK_SIZE", 2)
     for i in range(7):
         EnterpriseFactory(sectors=["logistics"], description=f"rail freight {i}")
@@ -185,6 +191,7 @@ def test_a_memo_smaller_than_the_store_gives_the_same_matches(monkeypatch, cold_
     Match.objects.all().delete()
     cold_worker()
     monkeypatch.setattr(features, "MEMO_ENTERPRISES", 2)
+    monkeypatch.setattr(features, "DETAILS_FROM_DB", 0)  # reasons from the stored details
 
     matches_rescore_projects(project_ids=[project.pk], prune=False)
 

@@ -564,7 +564,7 @@ def test_a_packed_chunk_scores_like_the_records_it_was_packed_from_at_any_rates(
     ]
     pb, eb = batches(projects, enterprises, p_texts, e_texts)
     chunk = packed.from_bytes(
-        packed.to_bytes(
+        *packed.to_bytes(
             packed.pack(
                 enterprises, e_texts, amounts=amounts, vocab=VOCAB, text_index=eb.text_index
             )
