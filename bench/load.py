@@ -190,9 +190,10 @@ def main() -> int:
     parser.add_argument("--run-time", default="5m")
     parser.add_argument("--database", default="parklink_load")
     parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--redis-db", type=int, default=5)
-    parser.add_argument("--broker-db", type=int, default=6)
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--redis-db", type=int, default=14)
+    parser.add_argument("--broker-db", type=int, default=15)
+    parser.add_argument("--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--gunicorn-threads", type=int, default=4)
     parser.add_argument("--restart-postgres-at", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -204,6 +205,7 @@ def main() -> int:
         redis_db=args.redis_db,
         broker_db=args.broker_db,
         gunicorn_workers=args.gunicorn_workers,
+        gunicorn_threads=args.gunicorn_threads,
         keep_database=args.keep,
     ) as stack:
         # locust's FirmMember has weight 2 of 5; they split between the two firms.
@@ -212,7 +214,8 @@ def main() -> int:
         stack.start_worker()
         stack.start_beat()  # the outbox sweeper heals a delivery whose message was lost
         print(
-            f"stack: gunicorn x{args.gunicorn_workers} on {stack.url}, 1 worker (concurrency 2),"
+            f"stack: gunicorn {args.gunicorn_workers} processes x {args.gunicorn_threads} threads"
+            f" (gthread) on {stack.url}, 1 worker (concurrency 2),"
             f" database {args.database}; locust -u {args.users} -r {args.spawn_rate} "
             f"--run-time {run_time}"
         )

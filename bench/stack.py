@@ -104,15 +104,17 @@ class Stack:
         *,
         database: str,
         port: int = 8001,
-        redis_db: int = 5,
-        broker_db: int = 6,
-        gunicorn_workers: int = 4,
+        redis_db: int = 14,
+        broker_db: int = 15,
+        gunicorn_workers: int = 2,
+        gunicorn_threads: int = 4,
         keep_database: bool = False,
     ) -> None:
         self.database = database
         self.port = port
         self.keep_database = keep_database
         self.gunicorn_workers = gunicorn_workers
+        self.gunicorn_threads = gunicorn_threads
         self.workdir = Path(tempfile.mkdtemp(prefix="parklink-bench-"))
         self.mail_dir = self.workdir / "mail"
         self.mail_dir.mkdir()
@@ -228,10 +230,11 @@ class Stack:
             "web",
             [
                 str(VENV_BIN / "gunicorn"),
+                "--config=config/gunicorn.py",  # gthread workers, as in production
                 "config.wsgi:application",
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={self.gunicorn_workers}",
-                "--timeout=30",
+                f"--threads={self.gunicorn_threads}",
                 "--graceful-timeout=5",
             ],
         )
