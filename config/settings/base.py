@@ -169,6 +169,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Visitors' public pages (home, browser, project pages) are cached this many seconds at most
+# (web/pagecache.py; every change of public data invalidates them at once); 0 turns it off.
+WEB_PAGE_CACHE_SECONDS = env.int("WEB_PAGE_CACHE_SECONDS", default=300)
+
 # Celery: a real broker when configured; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)

@@ -30,3 +30,6 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 # address (the counters live in Redis across tests); tests/security tightens them.
 SIGNUP_RATE = "1000/m"
 PASSWORD_RESET_RATE = "1000/m"  # noqa: S105 - a rate, not a password
+# Tests read the public views' context, which a page served from the cache has not; the
+# page cache has its own tests (tests/web/test_page_cache.py), which turn it on.
+WEB_PAGE_CACHE_SECONDS = 0

@@ -12,8 +12,10 @@ from projects import workflow
 from projects.models import Park, Project
 from projects.selectors import project_can_edit, project_list_visible_to
 from web.access import viewer_of
+from web.cards import CARD_KEY_FIELDS, card_queryset, project_cards
 from web.filters import ProjectBrowserFilter
 from web.money import VIEWER_CURRENCIES, request_rates, viewer_currency
+from web.pagecache import cached_for_visitors
 from web.selectors import opportunity_lists_with_totals, project_list_similar
 
 PAGE_SIZE = 12
@@ -21,16 +23,13 @@ HOME_LATEST = 6
 
 
 def _project_cards(queryset):
-    return queryset.select_related("owner", "park", "opportunity_list").prefetch_related(
-        "sectors", "cooperation_modes", "corridors"
-    )
+    return card_queryset(queryset)
 
 
+@cached_for_visitors
 def home(request: HttpRequest) -> HttpResponse:
     rates = request_rates(request)
-    latest = _project_cards(
-        project_list_visible_to(user=None).order_by("-published_at", "reference")
-    )[:HOME_LATEST]
+    latest = project_list_visible_to(user=None).order_by("-published_at", "reference")
     lists = [
         {
             "public": totals,
@@ -43,26 +42,34 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {
             "lists": lists,
-            "latest": latest,
+            "latest": project_cards(request, latest.only(*CARD_KEY_FIELDS)[:HOME_LATEST]),
             "project_count": project_list_visible_to(user=None).count(),
         },
     )
 
 
+@cached_for_visitors
 def project_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy()
     data.setdefault("currency", viewer_currency(request))
     filterset = ProjectBrowserFilter(data, queryset=project_list_visible_to(user=None))
     projects = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    paginator = Paginator(_project_cards(projects), PAGE_SIZE)
+    # The cards come from the cache (web.cards); the page query reads only their keys.
+    paginator = Paginator(projects.only(*CARD_KEY_FIELDS), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "web/project_list.html",
-        {"filter": filterset, "page": page, "paginator": paginator},
+        {
+            "filter": filterset,
+            "page": page,
+            "paginator": paginator,
+            "cards": project_cards(request, page.object_list),
+        },
     )
 
 
+@cached_for_visitors
 def project_detail(request: HttpRequest, reference: str) -> HttpResponse:
     visible = project_list_visible_to(user=request.user)
     project = get_object_or_404(
@@ -70,6 +77,7 @@ def project_detail(request: HttpRequest, reference: str) -> HttpResponse:
         reference=reference,
     )
     viewer = viewer_of(request)
+    similar = project_list_similar(project=project, visible=project_list_visible_to(user=None))
     return render(
         request,
         "web/project_detail.html",
@@ -77,9 +85,8 @@ def project_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "project": project,
             "is_public": project.status in workflow.PUBLIC_STATUSES,
             "can_edit": project_can_edit(user=request.user, project=project),
-            "similar": project_list_similar(
-                project=project, visible=project_list_visible_to(user=None)
-            ),
+            "similar": similar,
+            "similar_cards": project_cards(request, similar),
             "viewer": viewer,
             "currencies": VIEWER_CURRENCIES,
             "current_currency": viewer_currency(request),
