@@ -101,12 +101,21 @@ def _cny(amount: Decimal | None, currency: str, rates: dict[str, Decimal]) -> fl
         return None
 
 
-def _pairs(through, left: str, right: str, ids: Iterable[int] | None) -> dict[int, list[str]]:
+def _pairs(
+    through, left: str, right: str, ids: Iterable[int] | None, id_range: tuple | None = None
+) -> dict[int, list[str]]:
     qs = through.objects.all()
     if ids is not None:
         qs = qs.filter(**{f"{left}__in": list(ids)})
+    if id_range is not None:
+        lo, hi = id_range
+        if lo is not None:
+            qs = qs.filter(**{f"{left}__gte": lo})
+        if hi is not None:
+            qs = qs.filter(**{f"{left}__lt": hi})
     out: dict[int, list[str]] = defaultdict(list)
-    for owner, code in qs.values_list(left, right).iterator(chunk_size=LOAD_BATCH_SIZE):
+    rows = qs.values_list(left, right)
+    for owner, code in rows if ids is not None else rows.iterator(chunk_size=LOAD_BATCH_SIZE):
         out[owner].append(code)
     return out
 
@@ -142,18 +151,15 @@ def _enterprise_rows(
     """
     ids = list(ids) if ids is not None else None
     rows = Enterprise.objects.order_by("pk")
-    link_ids = ids
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     if id_range is not None:
         rows = rows.filter(_range_q(*id_range))
-        if ids is None:
-            link_ids = list(rows.values_list("pk", flat=True))
-    e = Enterprise
-    sectors = _pairs(e.sectors.through, "enterprise_id", "sector_id", link_ids)
-    modes = _pairs(e.cooperation_modes.through, "enterprise_id", "cooperationmode_id", link_ids)
-    corridors = _pairs(e.corridors.through, "enterprise_id", "corridor_id", link_ids)
-    regions = _pairs(e.regions.through, "enterprise_id", "region_id", link_ids)
+    e, key = Enterprise, "enterprise_id"
+    sectors = _pairs(e.sectors.through, key, "sector_id", ids, id_range)
+    modes = _pairs(e.cooperation_modes.through, key, "cooperationmode_id", ids, id_range)
+    corridors = _pairs(e.corridors.through, key, "corridor_id", ids, id_range)
+    regions = _pairs(e.regions.through, key, "region_id", ids, id_range)
     records, texts, amounts = [], [], []
     fields = (
         "pk", "ownership_id", "country", "countries", "investment_min", "investment_max",
@@ -206,25 +212,15 @@ class FeatureChunk:
     texts: Sequence[str]
     tokens: dict[int, frozenset[str]] = field(default_factory=dict)
 
-    def prefetch(self, rows: Sequence[int]) -> None:
-        """Make the records and texts of `rows` available for reasons, cheaply.
-
-        A few rows are read from the database (six small queries); many, or a chunk
-        whose details are already decoded, use the stored details blob instead.
-        """
+    def provide(self, rows: np.ndarray, found: dict[int, tuple[tuple, str]]) -> None:
+        """Hand the chunk the records and texts of `rows` read beforehand (see `details_for`)."""
         details = self.batch.records.details
         missing = details.missing(np.unique(np.asarray(rows, dtype=np.int64)).tolist())
-        if not missing or len(missing) > DETAILS_FROM_DB:
-            return
-        records, texts, _amounts = _enterprise_rows(ids=self.batch.ids[missing].tolist())
-        found = {r.id: (r, t) for r, t in zip(records, texts, strict=True)}
-        rows_found = [row for row in missing if int(self.batch.ids[row]) in found]
-        pairs = [found[int(self.batch.ids[row])] for row in rows_found]
-        details.provide(
-            rows_found,
-            [packed.raw_of(r) for r, _t in pairs],
-            [t for _r, t in pairs],
-        )
+        ids = self.batch.ids
+        known = [row for row in missing if int(ids[row]) in found]
+        if known:
+            pairs = [found[int(ids[row])] for row in known]
+            details.provide(known, [raw for raw, _t in pairs], [t for _r, t in pairs])
 
 
 @dataclass(frozen=True)
@@ -253,6 +249,17 @@ class FeatureStore:
 
     def __len__(self) -> int:
         return sum(m.size for m in self.metas)
+
+    def details_for(self, ids: np.ndarray) -> dict[int, tuple[tuple, str]]:
+        """Records and texts of a few enterprises, read by id (six queries), for reasons.
+
+        More than DETAILS_FROM_DB: nothing (each chunk decodes its stored details instead).
+        """
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if len(ids) == 0 or len(ids) > DETAILS_FROM_DB:
+            return {}
+        records, texts, _amounts = _enterprise_rows(ids=ids.tolist())
+        return {r.id: (packed.raw_of(r), t) for r, t in zip(records, texts, strict=True)}
 
     def chunks(self) -> Iterator[FeatureChunk]:
         """Decoded chunks in id order, from this process's memo or the database."""
@@ -431,15 +438,27 @@ def _metas() -> list[_ChunkMeta]:
 
 
 def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int]]:
-    """Chunks to refresh ({pk: announced ids}) and the change rows seen. Three queries."""
+    """Chunks to refresh ({pk: announced ids}) and the change rows seen.
+
+    Three small queries when nothing changed (the whole table's count and newest
+    `updated_at` against the chunks'); a fourth, per chunk range, to find which changed.
+    """
+    stored = dict(EnterpriseFeatureChunk.objects.values_list("pk", "last_updated"))
+    changes = list(EnterpriseFeatureChange.objects.values_list("pk", "enterprise_id"))
+    whole = Enterprise.objects.aggregate(n=Count("pk"), u=Max("updated_at"))
+    newest_stored = max((u for u in stored.values() if u is not None), default=None)
+    if (
+        not changes
+        and whole["n"] == sum(m.size for m in metas)
+        and (whole["u"] is None or (newest_stored is not None and whole["u"] <= newest_stored))
+    ):
+        return {}, []  # nothing added, deleted or edited since the chunks were encoded
     aggregates = {}
     for m in metas:
         q = _range_q(m.lo, m.hi)
         aggregates[f"n{m.pk}"] = Count("pk", filter=q)
         aggregates[f"u{m.pk}"] = Max("updated_at", filter=q)
     actual = Enterprise.objects.aggregate(**aggregates) if metas else {}
-    stored = dict(EnterpriseFeatureChunk.objects.values_list("pk", "last_updated"))
-    changes = list(EnterpriseFeatureChange.objects.values_list("pk", "enterprise_id"))
     stale: dict[int, set[int]] = {}
     firsts = np.array([m.lo if m.lo is not None else np.iinfo(np.int64).min for m in metas])
     for _pk, enterprise_id in changes:

@@ -267,11 +267,15 @@ class _Part:
 
 def _parts_of(store: FeatureStore, selection: scoring.IdSelection) -> Iterator[_Part]:
     """The selection split by enterprise chunk (each chunk decoded once more, or memoised)."""
+    found = None  # the few kept enterprises' records and texts, read once when needed
     for chunk in store.chunks():
         mask = np.isin(selection.enterprise_ids, chunk.batch.ids)
         if mask.any():
             rows = scoring.rows_of(chunk.batch, selection.enterprise_ids[mask])
-            chunk.prefetch(rows)
+            if chunk.batch.records.details.missing(rows):
+                if found is None:
+                    found = store.details_for(selection.enterprise_ids)
+                chunk.provide(rows, found)
             yield _Part(chunk.batch, chunk.texts, chunk.tokens, selection.project_rows[mask], rows)
 
 
@@ -527,6 +531,19 @@ def matches_prune(
     """
     config = config or matching_config_current()
     k, floor = config.top_k, config.min_score
+    if connection.vendor == "postgresql":
+        return _prune_postgresql(k, floor, project_ids, enterprise_ids)
+    ids = _prune_doomed(k, floor, project_ids, enterprise_ids)
+    with transaction.atomic():
+        for lo in range(0, len(ids), DELETE_BATCH_SIZE):
+            Match.objects.filter(pk__in=ids[lo : lo + DELETE_BATCH_SIZE]).delete()
+    return len(ids)
+
+
+def _prune_doomed(
+    k: int, floor: float, project_ids: list[int] | None, enterprise_ids: list[int] | None
+) -> list[int]:
+    """Ids of the matches `matches_prune` deletes, computed in Python (any database)."""
     qs = Match.objects.all()
     if project_ids is not None:
         qs = qs.filter(project_id__in=project_ids)
@@ -534,7 +551,7 @@ def matches_prune(
         qs = qs.filter(enterprise_id__in=enterprise_ids)
     rows = list(qs.values_list("pk", "project_id", "enterprise_id", "score", "state", "eligible"))
     if not rows:
-        return 0
+        return []
     pk = np.array([r[0] for r in rows], dtype=np.int64)
     proj = np.array([r[1] for r in rows], dtype=np.int64)
     ent = np.array([r[2] for r in rows], dtype=np.int64)
@@ -555,11 +572,37 @@ def matches_prune(
     side = eligible & (score >= floor)
     ent_rank = ranks(np.where(side, ent, -1 - ent))
     doomed = new & (ranks(proj) > k) & (~side | (ent_rank > k))
-    ids = pk[doomed].tolist()
-    with transaction.atomic():
-        for lo in range(0, len(ids), DELETE_BATCH_SIZE):
-            Match.objects.filter(pk__in=ids[lo : lo + DELETE_BATCH_SIZE]).delete()
-    return len(ids)
+    return pk[doomed].tolist()
+
+
+def _prune_postgresql(
+    k: int, floor: float, project_ids: list[int] | None, enterprise_ids: list[int] | None
+) -> int:
+    """`matches_prune` in one statement: the same ranks, with window functions in PostgreSQL.
+
+    Instead of reading every match into Python (9-20 s for 1.4 M rows).
+    """
+    table = Match._meta.db_table
+    where, params = ["TRUE"], []
+    if project_ids is not None:
+        where.append("project_id = ANY(%s)")
+        params.append(list(project_ids))
+    if enterprise_ids is not None:
+        where.append("enterprise_id = ANY(%s)")
+        params.append(list(enterprise_ids))
+    side = "(eligible AND score >= %s)"
+    sql = (
+        f"DELETE FROM {table} WHERE id IN ("  # noqa: S608 - fixed identifiers only
+        "SELECT id FROM (SELECT id, state, "
+        f"{side} AS side, "
+        "row_number() OVER (PARTITION BY project_id ORDER BY score DESC, id) AS p_rank, "
+        f"row_number() OVER (PARTITION BY enterprise_id, {side} ORDER BY score DESC, id) "
+        f"AS e_rank FROM {table} WHERE {' AND '.join(where)}) ranked "
+        "WHERE state = %s AND p_rank > %s AND (NOT side OR e_rank > %s))"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [floor, floor, *params, Match.State.NEW, k, k])
+        return cursor.rowcount
 
 
 def project_matches_retire(*, project_id: int) -> int:

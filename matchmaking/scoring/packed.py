@@ -34,7 +34,7 @@ from matchmaking.scoring.features import (
 from matchmaking.scoring.text import TextIndex
 
 # Bump when the layout of PackedChunk changes: stored chunks of another format are rebuilt.
-FORMAT = 1
+FORMAT = 2
 _COMPRESSION = 1  # zlib level: fast to write, and reading is what is hot
 
 
@@ -51,8 +51,8 @@ class PackedChunk:
     sector_bin: np.ndarray  # uint8 E x S
     corridor: np.ndarray  # uint8 E x C
     mode: np.ndarray  # uint8 E x M
-    places: sparse.csr_matrix
-    ops: sparse.csr_matrix
+    places: sparse.csr_matrix  # bool
+    ops: sparse.csr_matrix  # bool
     hq: np.ndarray
     ownership: np.ndarray
     foreign: np.ndarray
@@ -106,8 +106,8 @@ def pack(
         sector_bin=eb.sector_bin[order].astype(np.uint8),
         corridor=eb.corridor[order].astype(np.uint8),
         mode=eb.mode[order].astype(np.uint8),
-        places=eb.places[order],
-        ops=eb.ops[order],
+        places=eb.places[order].astype(bool),  # one-hot: 1 byte per entry, not 4
+        ops=eb.ops[order].astype(bool),
         hq=eb.hq[order],
         ownership=eb.ownership[order],
         foreign=eb.foreign[order],
@@ -318,8 +318,8 @@ def unpack(
         corridor_n=corridor.sum(axis=1),
         mode=mode,
         mode_n=mode.sum(axis=1),
-        places=chunk.places,
-        ops=chunk.ops,
+        places=chunk.places.astype(np.float32),
+        ops=chunk.ops.astype(np.float32),
         hq=chunk.hq,
         ownership=chunk.ownership,
         foreign=chunk.foreign,

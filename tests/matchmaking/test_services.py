@@ -1,11 +1,14 @@
 """Rescoring against the real database: what is stored, kept, ordered, retired and signalled."""
 
+import random
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.models import ExchangeRate, NegativeListRule, Region, Sector
+from matchmaking import services
 from matchmaking.models import Match, MatchingConfig
 from matchmaking.selectors import match_list_for_enterprise, match_list_for_project
 from matchmaking.services import (
@@ -399,3 +402,42 @@ def test_a_new_matching_configuration_is_audited_with_its_author(admin_user):
     assert record.history_user == admin_user
     assert record.weight_text == 0.3
     assert record.history_type == "+"
+
+
+@pytest.mark.parametrize("scope", ["all", "projects", "enterprises"])
+def test_the_prune_in_sql_deletes_exactly_what_the_python_ranking_dooms(scope):
+    rng = random.Random(4)
+    projects = [ProjectFactory() for _ in range(4)]
+    firms = [EnterpriseFactory() for _ in range(9)]
+    now = timezone.now()
+    Match.objects.bulk_create(
+        Match(
+            project=p,
+            enterprise=e,
+            score=rng.choice([40.0, 55.5, 61.0, 61.0, 70.0, 88.0]),  # ties on purpose
+            eligible=rng.random() < 0.8,
+            state=rng.choice(["new", "new", "new", "dismissed", "viewed"]),
+            config_version=1,
+            computed_at=now,
+        )
+        for p in projects
+        for e in firms
+    )
+    kwargs = {
+        "all": {},
+        "projects": {"project_ids": [projects[0].pk, projects[2].pk]},
+        "enterprises": {"enterprise_ids": [f.pk for f in firms[:5]]},
+    }[scope]
+    doomed = set(
+        services._prune_doomed(3, 60.0, kwargs.get("project_ids"), kwargs.get("enterprise_ids"))
+    )
+    before = set(Match.objects.values_list("pk", flat=True))
+    assert doomed  # the case prunes something, and keeps something
+    assert doomed < before
+
+    deleted = services._prune_postgresql(
+        3, 60.0, kwargs.get("project_ids"), kwargs.get("enterprise_ids")
+    )
+
+    assert deleted == len(doomed)
+    assert set(Match.objects.values_list("pk", flat=True)) == before - doomed
