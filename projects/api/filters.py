@@ -30,18 +30,30 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields.array import ArrayExact, ArrayOverlap
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.db import connection
 from django.db.models import (
     Case,
     DecimalField,
+    Expression,
+    ExpressionWrapper,
     F,
+    Field,
     FloatField,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
+from django.db.models.expressions import Col
 from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,10 +67,46 @@ from projects.models import OpportunityList, Park, Project
 
 SEARCH_CONFIG = "english"
 CNY_FIELD = DecimalField(max_digits=30, decimal_places=2)
-# The searchable document; a GIN index on exactly this expression makes `q` fast.
-SEARCH_VECTOR = SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-    "description", weight="B", config=SEARCH_CONFIG
-)
+
+
+def _derived_field(column: str, field: Field) -> Field:
+    # Named and owned like a model field, for SQL and for expression identity, but not
+    # added to Project._meta: Django neither selects nor writes it.
+    field.set_attributes_from_name(column)
+    field.model = Project
+    return field
+
+
+# Columns PostgreSQL keeps on projects_project (projects/migrations/0004) and the model
+# does not declare: the weighted search document (title A, description B, 'english'), and
+# the sorted codes of the M2M fields, refreshed by triggers on the M2M tables (GIN indexes
+# on the document and the four filtered arrays). Filtering on them tests the project row
+# itself, where the M2M tables had to be read (and hashed whole) on every request.
+DERIVED = {
+    "search_document": _derived_field("search_document", SearchVectorField()),
+    "sector_codes": _derived_field("sector_codes", ArrayField(TextField())),
+    "mode_codes": _derived_field("mode_codes", ArrayField(TextField())),
+    "corridor_codes": _derived_field("corridor_codes", ArrayField(TextField())),
+    "region_codes": _derived_field("region_codes", ArrayField(TextField())),
+    "ownership_codes": _derived_field("ownership_codes", ArrayField(TextField())),
+}
+
+
+class Derived(Expression):
+    """A DERIVED column of the query's projects_project row (PostgreSQL only)."""
+
+    def __init__(self, column: str):
+        super().__init__(output_field=DERIVED[column])
+        self.column = column
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Col:
+        # A real column reference, so the alias follows the query into subqueries.
+        return Col(query.get_initial_alias(), DERIVED[self.column])
+
+
+def derived_columns() -> bool:
+    """True where the DERIVED columns exist (PostgreSQL)."""
+    return connection.vendor == "postgresql"
 
 
 def cny_amount(field: str, rates: Mapping[str, Decimal], *, prefix: str = "") -> Case:
@@ -72,16 +120,46 @@ def cny_amount(field: str, rates: Mapping[str, Decimal], *, prefix: str = "") ->
     return Case(*whens, default=Value(None), output_field=CNY_FIELD)
 
 
+class RateToCny(Expression):
+    """CNY per unit of the row's `currency`: `CASE currency WHEN 'USD' THEN 7.17 ... END`,
+    NULL for a currency without a rate. The same values as cny_amount's CASE, written as one
+    expression because Django resolving and compiling a When per currency, twice, cost more
+    than the rest of the list query (about 15 ms a request)."""
+
+    output_field = DecimalField(max_digits=20, decimal_places=10)
+
+    def __init__(self, rates: Mapping[str, Decimal], currency: str = "currency"):
+        super().__init__()
+        self.rates = tuple(sorted(rates.items()))
+        self.currency = F(currency)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.currency]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.currency,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        currency, params = compiler.compile(self.currency)
+        whens = " ".join(["WHEN %s THEN CAST(%s AS NUMERIC)"] * len(self.rates))
+        values = [value for pair in self.rates for value in pair]
+        return f"(CASE {currency} {whens} ELSE NULL END)", [*params, *values]
+
+
 def projects_with_cny(
     queryset: QuerySet[Project], *, rates: Mapping[str, Decimal] | None = None
 ) -> QuerySet[Project]:
     """Annotate `total_investment_cny` and `external_investment_sought_cny` (once)."""
     if "total_investment_cny" in queryset.query.annotations:
         return queryset
-    rates = exchange_rates_latest() if rates is None else rates
+    rate = RateToCny(exchange_rates_latest() if rates is None else rates)
+
+    def in_cny(field: str) -> Round:
+        return Round(ExpressionWrapper(F(field) * rate, output_field=CNY_FIELD), 2)
+
     return queryset.annotate(
-        total_investment_cny=Round(cny_amount("total_investment", rates), 2),
-        external_investment_sought_cny=Round(cny_amount("external_investment_sought", rates), 2),
+        total_investment_cny=in_cny("total_investment"),
+        external_investment_sought_cny=in_cny("external_investment_sought"),
     )
 
 
@@ -90,20 +168,40 @@ def _codes(model: Any) -> Callable[[], list[str]]:
 
 
 def _places() -> list[str]:
-    return [code for code, _name in all_countries] + list(
-        Region.objects.values_list("code", flat=True)
-    )
+    # The codes alone: iterating `countries` translates and sorts every name.
+    return list(all_countries.countries) + list(Region.objects.values_list("code", flat=True))
 
 
 def _having(field: str, **lookups: Any) -> Q:
-    """Projects with a row in the M2M table of `field` matching `lookups`.
-
-    An uncorrelated `pk IN (SELECT project_id ...)`: PostgreSQL builds the set once (a hash)
-    instead of probing the M2M table per project, which matters when it sits inside an OR
-    (the place filter) or when many projects pass the other filters.
-    """
+    """Projects with a row in the M2M table of `field` matching `lookups` (SQLite)."""
     through = getattr(Project, field).through
     return Q(pk__in=through.objects.filter(**lookups).values("project_id"))
+
+
+# M2M field -> (its DERIVED codes column, the code column of its M2M table)
+CODE_COLUMNS = {
+    "sectors": ("sector_codes", "sector_id"),
+    "cooperation_modes": ("mode_codes", "cooperationmode_id"),
+    "corridors": ("corridor_codes", "corridor_id"),
+    "target_regions": ("region_codes", "region_id"),
+    "partner_ownership": ("ownership_codes", "ownershiptype_id"),
+}
+
+
+def _having_any(field: str, codes: Iterable[str]) -> Q:
+    """Projects with any of `codes` in the M2M field `field`."""
+    derived, column = CODE_COLUMNS[field]
+    if derived_columns():
+        return Q(ArrayOverlap(Derived(derived), sorted(codes)))
+    return _having(field, **{f"{column}__in": sorted(codes)})
+
+
+def _having_none(field: str) -> Q:
+    """Projects without any row in the M2M field `field`."""
+    derived, _column = CODE_COLUMNS[field]
+    if derived_columns():
+        return Q(ArrayExact(Derived(derived), []))
+    return ~_having(field)
 
 
 def _country_regex(codes: Iterable[str]) -> str:
@@ -204,31 +302,33 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset  # read by filter_amount
 
     def filter_sector(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_having("sectors", sector_id__in=sector_family(value)))
+        return queryset.filter(_having_any("sectors", sector_family(value)))
 
     def filter_corridor(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_having("corridors", corridor_id__in=value))
+        return queryset.filter(_having_any("corridors", value))
 
     def filter_mode(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_having("cooperation_modes", cooperationmode_id__in=value))
+        return queryset.filter(_having_any("cooperation_modes", value))
 
     def filter_place(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        regions = {region.code: region for region in Region.objects.all()}
+        # The stored "TH,SG" strings: building Country objects cost more than the query.
+        regions = {
+            region: set(filter(None, members.split(",")))
+            for region, members in Region.objects.values_list("code", "countries")
+        }
         countries: set[str] = set()
         region_codes: set[str] = set()
         for code in value:
             if code in regions:
                 region_codes.add(code)
-                countries.update(country.code for country in regions[code].countries)
+                countries.update(regions[code])
             else:
                 countries.add(code)
                 region_codes.update(
-                    region.code
-                    for region in regions.values()
-                    if code in {country.code for country in region.countries}
+                    region for region, members in regions.items() if code in members
                 )
-        anywhere = Q(target_countries="") & ~_having("target_regions")
-        targeted = _having("target_regions", region_id__in=sorted(region_codes))
+        anywhere = Q(target_countries="") & _having_none("target_regions")
+        targeted = _having_any("target_regions", region_codes)
         if countries:
             targeted |= Q(target_countries__regex=_country_regex(countries))
         return queryset.filter(anywhere | targeted)
@@ -243,12 +343,12 @@ class ProjectFilter(django_filters.FilterSet):
         words = value.strip()
         if not words:
             return queryset
-        if connection.vendor == "postgresql":
+        if derived_columns():
+            # The stored document: neither the match nor the rank recomputes it per row.
             query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
-            return (
-                queryset.annotate(search=SEARCH_VECTOR)
-                .filter(search=query)
-                .annotate(rank=SearchRank(SEARCH_VECTOR, query))
+            document = Derived("search_document")
+            return queryset.filter(Q(SearchVectorExact(document, query))).annotate(
+                rank=SearchRank(document, query)
             )
         in_title = Q(title__icontains=words)
         return queryset.filter(in_title | Q(description__icontains=words)).annotate(

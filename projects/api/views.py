@@ -1,9 +1,7 @@
 """Projects (read by everyone as far as they may see; written by the owner's SOE staff),
 parks and opportunity lists with their totals."""
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -16,7 +14,13 @@ from core.api.errors import Conflict, bad_request
 from core.money import exchange_rates_latest
 from enterprises.api.permissions import actor_for
 from projects import services, workflow
-from projects.api.filters import ProjectFilter, cny_amount
+from projects.api.filters import (
+    CODE_COLUMNS,
+    Derived,
+    ProjectFilter,
+    cny_amount,
+    derived_columns,
+)
 from projects.api.permissions import ProjectPermission
 from projects.api.serializers import (
     OpportunityListSerializer,
@@ -27,15 +31,6 @@ from projects.api.serializers import (
 )
 from projects.models import OpportunityList, Park, Project
 from projects.selectors import project_list_visible_to
-
-# M2M field -> the code column of its through table.
-PROJECT_CODE_COLUMNS = {
-    "sectors": "sector_id",
-    "cooperation_modes": "cooperationmode_id",
-    "corridors": "corridor_id",
-    "target_regions": "region_id",
-    "partner_ownership": "ownershiptype_id",
-}
 
 PROJECT_EXAMPLE = {
     "id": 2,
@@ -155,21 +150,17 @@ class ProjectViewSet(
         projects = project_list_visible_to(user=self.request.user).select_related(
             "owner", "opportunity_list", "park"
         )
-        if connection.vendor == "postgresql":
-            # The codes of each M2M field as an array in the page query itself: no query
-            # and no model instance per field (the serializer reads `<field>_codes`).
+        if derived_columns():
+            # The codes of each M2M field, as the arrays the database keeps on the project
+            # row: no query, subquery or model instance per field (the serializer reads
+            # `<field>_codes`).
             return projects.annotate(
                 **{
-                    f"{field}_codes": ArraySubquery(
-                        getattr(Project, field)
-                        .through.objects.filter(project_id=OuterRef("pk"))
-                        .order_by(column)
-                        .values(column)
-                    )
-                    for field, column in PROJECT_CODE_COLUMNS.items()
+                    f"{field}_codes": Derived(derived)
+                    for field, (derived, _column) in CODE_COLUMNS.items()
                 }
             )
-        return projects.prefetch_related(*PROJECT_CODE_COLUMNS)
+        return projects.prefetch_related(*CODE_COLUMNS)
 
     def _render(self, project: Project, *, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.filter_queryset(self.get_queryset()).get(pk=project.pk)
