@@ -20,4 +20,5 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py compilemessage
 RUN useradd --create-home parklink && chown -R parklink /app
 USER parklink
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread workers, one process per core with 4 threads each (config/gunicorn.py; GUNICORN_*).
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi:application", "--access-logfile", "-"]
