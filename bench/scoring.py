@@ -325,7 +325,7 @@ def engine_phase(n_e: int, n_p: int, sample: int, chunk: int) -> dict:
     floor_s = time.perf_counter() - t
     # Naive per-pair Python on a sample of pairs of the first chunk (same formula, reference.py).
     eb = packed.unpack(
-        packed.from_bytes(sample_blob), vocab=vocab, text_index=text_index, rates=rates
+        packed.from_bytes(*sample_blob), vocab=vocab, text_index=text_index, rates=rates
     )
     rng = np.random.default_rng(SEED + 2)
     pi = rng.integers(0, n_p, size=sample)

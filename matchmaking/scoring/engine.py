@@ -465,6 +465,7 @@ def rank_chunks(
                     best_s[improve], best_p[improve], cand[:, improve].T, chunk_p, k
                 )
         e_rows, slot = np.nonzero(best_s >= 0)
+        # One int64 per pair (project row, enterprise id), compact as the chunks pile up.
         p_parts.append(best_p[e_rows, slot])
         e_parts.append(eb.ids[e_rows])
     p_rows, slot = np.nonzero(proj_s >= 0)
@@ -473,12 +474,13 @@ def rank_chunks(
     if keep is not None:
         p_parts.append(np.asarray(keep[0], dtype=np.int64))
         e_parts.append(np.asarray(keep[1], dtype=np.int64))
-    p_all = np.concatenate(p_parts).astype(np.int64)
-    e_all = np.concatenate(e_parts).astype(np.int64)
-    if len(p_all) == 0:
-        return IdSelection(p_all, e_all, scored)
-    pairs = np.unique(np.stack([p_all, e_all], axis=1), axis=0)
-    return IdSelection(pairs[:, 0].copy(), pairs[:, 1].copy(), scored)
+    span = max((int(e.max()) + 1 for e in e_parts if len(e)), default=1)
+    codes = np.unique(
+        np.concatenate(
+            [p.astype(np.int64) * span + e for p, e in zip(p_parts, e_parts, strict=True)]
+        )
+    )
+    return IdSelection(codes // span, codes % span, scored)
 
 
 def rows_of(eb: EnterpriseBatch, ids: np.ndarray) -> np.ndarray:
