@@ -59,7 +59,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries as all_countries
 
-from core.api.filters import CodeListFilter, sector_family
+from core.api.filters import CodeListFilter
 from core.models import CooperationMode, Corridor, Region, Sector
 from core.money import exchange_rates_latest, to_cny
 from enterprises.models import Enterprise
@@ -302,7 +302,13 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset  # read by filter_amount
 
     def filter_sector(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(_having_any("sectors", sector_family(value)))
+        # core.api.filters.sector_family, from the codes validation already read.
+        family = [
+            code
+            for code in self.sector_codes
+            if code in value or any(code.startswith(f"{parent}.") for parent in value)
+        ]
+        return queryset.filter(_having_any("sectors", family))
 
     def filter_corridor(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.filter(_having_any("corridors", value))
@@ -311,11 +317,7 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(_having_any("cooperation_modes", value))
 
     def filter_place(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        # The stored "TH,SG" strings: building Country objects cost more than the query.
-        regions = {
-            region: set(filter(None, members.split(",")))
-            for region, members in Region.objects.values_list("code", "countries")
-        }
+        regions = self.region_members
         countries: set[str] = set()
         region_codes: set[str] = set()
         for code in value:
@@ -365,10 +367,34 @@ class ProjectFilter(django_filters.FilterSet):
             self._rates = exchange_rates_latest()
         return self._rates
 
+    # Reference data, read once per request by validation and filtering both ------------
+
+    @property
+    def sector_codes(self) -> list[str]:
+        if getattr(self, "_sector_codes", None) is None:
+            self._sector_codes = list(Sector.objects.values_list("pk", flat=True))
+        return self._sector_codes
+
+    @property
+    def region_members(self) -> dict[str, set[str]]:
+        """Region code -> its country codes, from the stored "TH,SG" strings (building
+        Country objects cost more than the query)."""
+        if getattr(self, "_region_members", None) is None:
+            self._region_members = {
+                region: set(filter(None, members.split(",")))
+                for region, members in Region.objects.values_list("code", "countries")
+            }
+        return self._region_members
+
     @property
     def form(self) -> forms.Form:
         form = super().form
         form.rates_loader = lambda: self.rates
+        form.fields["sector"].valid_codes = lambda: self.sector_codes
+        form.fields["place"].valid_codes = lambda: [
+            *all_countries.countries,
+            *self.region_members,
+        ]
         return form
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

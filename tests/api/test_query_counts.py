@@ -51,10 +51,10 @@ def test_project_list_query_count_is_exact(api, soe, django_assert_num_queries):
     _projects(soe, 50)
     api(None).get("/api/v1/projects/")
 
-    # validation: sector codes, place codes, rates (read once); filtering: the sector
-    # family, the regions; then count + page. The page is 50 rows, each with two codes in
+    # sector codes, regions with their countries, rates (each read once, for validation
+    # and filtering both); then count + page. The page is 50 rows, each with two codes in
     # four M2M fields, which come as arrays in the page query (PostgreSQL).
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         api(None).get("/api/v1/projects/?page_size=50&sector=logistics&place=TH&min_amount=1")
 
 
