@@ -212,7 +212,7 @@ def test_interest_pipeline_to_a_signed_agreement(api, world, soe_staff, foreign_
     )
     assert totals.json()["agreements_signed"] == 1
     assert totals.json()["agreements_with_foreign"] == 1
-    assert totals.json()["summary"] == "1 signed, 0.9 billion yuan, 1 with foreign firms"
+    assert totals.json()["summary"] == "1 signed, 870 million yuan, 1 with foreign firms"
 
 
 def test_a_skipped_pipeline_step_is_a_409(api, world, soe_staff):
