@@ -314,6 +314,10 @@ def _expire_batch(*, today: date) -> int:
         return 0
     ids = [pk for pk, _status in rows]
     Project.objects.filter(pk__in=ids).update(status=workflow.EXPIRED, updated_at=timezone.now())
+    # A bulk update sends no save signal: write the audit history rows ourselves.
+    Project.history.bulk_history_create(
+        Project.objects.filter(pk__in=ids), update=True, default_change_reason=EXPIRY_NOTE
+    )
     ProjectTransition.objects.bulk_create(
         ProjectTransition(
             project_id=pk, from_status=status, to_status=workflow.EXPIRED, note=EXPIRY_NOTE

@@ -330,6 +330,14 @@ def test_expire_overdue_expires_only_overdue_open_projects_and_is_idempotent(sta
         ]
     )
     assert set(ProjectTransition.objects.values_list("by", "note")) == {(None, "Deadline passed")}
+    # The audit history shows the expiry too (a bulk update, recorded by hand), once.
+    latest = overdue_negotiating.history.latest()
+    assert (latest.history_type, latest.status, latest.history_change_reason) == (
+        "~",
+        "expired",
+        "Deadline passed",
+    )
+    assert Project.history.filter(status="expired").count() == 2
     assert sorted((e["project_id"], e["to_status"], e["by_id"]) for e in status_events) == sorted(
         [
             (overdue_published.pk, "expired", None),
