@@ -35,6 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stack import VENV_BIN, Stack
 
 TARGET_P95_MS = 300
+# The sign-in POST verifies a password with Django's PBKDF2 hasher (10^6 iterations, ~0.5 s of
+# CPU by design: that cost is what makes a stolen hash expensive to crack). Its p95 is printed
+# and its failures count, but it is not held to the pages' latency target; weakening the
+# hasher to meet a page target would be the wrong trade.
+HASH_BOUND_KINDS = {"login"}
 PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
 
 INVARIANTS = {
@@ -160,7 +165,7 @@ def print_table(stats_csv: Path) -> bool:
         name = row["Name"] if row["Name"] != "Aggregated" else "ALL"
         failures = int(row["Failure Count"])
         p95 = float(row["95%"] or 0)
-        if name != "ALL" and (failures or p95 >= TARGET_P95_MS):
+        if failures or (name != "ALL" and name not in HASH_BOUND_KINDS and p95 >= TARGET_P95_MS):
             ok = False
         print(
             f"{name:<22} {row['Request Count']:>8} {failures:>8} {row['50%']:>6} {row['95%']:>6} "
@@ -278,7 +283,8 @@ def main() -> int:
         if prober is None:
             print(
                 f"\nverdict: {'PASS' if ok and clean else 'FAIL'} (target: no failures, "
-                f"p95 < {TARGET_P95_MS} ms for every kind; data checks all 0)"
+                f"p95 < {TARGET_P95_MS} ms for every kind but the password check of "
+                f"{', '.join(sorted(HASH_BOUND_KINDS))}; data checks all 0)"
             )
         else:
             print(f"\nverdict: data checks {'clean' if clean else 'NOT clean'}")
