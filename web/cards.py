@@ -52,12 +52,27 @@ def rates_fingerprint(rates: Mapping[str, Decimal]) -> str:
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
-def _generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:  # first use, or evicted: any new token is a new generation
-        cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+def generation(key: str) -> str:
+    """The token of the current generation under `key`, part of every key of that cache."""
+    token = cache.get(key)
+    if token is None:  # first use, or evicted: any new token is a new generation
+        cache.add(key, uuid4().hex, timeout=None)
+        token = cache.get(key)
+    return token
+
+
+def generation_move(key: str, *, what: str) -> None:
+    """Make everything cached under the generation `key` stale: a new token now, and again
+    once the current transaction commits (an entry cached in between may hold old rows)."""
+
+    def bump() -> None:
+        try:
+            cache.set(key, uuid4().hex, timeout=None)
+        except CACHE_DOWN:  # the entries still expire by their own timeout
+            logger.warning("could not move the %s to a new generation", what)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def project_cards(request: HttpRequest, projects: Iterable[Project]) -> list[SafeString]:
@@ -81,7 +96,7 @@ def _cards(request: HttpRequest, projects: list[Project]) -> list[SafeString]:
     prefix = ":".join(
         (
             "web:card:v1",
-            _generation(),
+            generation(GENERATION_KEY),
             get_language() or settings.LANGUAGE_CODE,
             viewer_currency(request),
             rates_fingerprint(request_rates(request)),
@@ -114,14 +129,5 @@ def card_queryset(queryset: QuerySet[Project]) -> QuerySet[Project]:
 
 
 def cards_forget(**kwargs) -> None:
-    """Every cached card is stale (something they show changed): move to a new generation,
-    now and again once the change commits."""
-
-    def bump() -> None:
-        try:
-            cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
-        except CACHE_DOWN:  # Redis lost its data anyway, or will expire the cards (TTL)
-            logger.warning("could not move the project cards to a new generation")
-
-    bump()
-    transaction.on_commit(bump)
+    """Every cached card is stale (something they show changed)."""
+    generation_move(GENERATION_KEY, what="project cards")

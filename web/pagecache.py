@@ -19,18 +19,16 @@ import hashlib
 import logging
 import re
 from functools import wraps
-from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from deals import workflow as deal_workflow
-from web.cards import CACHE_DOWN, rates_fingerprint
+from web.cards import CACHE_DOWN, generation, generation_move, rates_fingerprint
 from web.money import request_rates, viewer_currency
 
 logger = logging.getLogger(__name__)
@@ -42,20 +40,12 @@ CONTENT_END = "<!-- /parklink:content -->"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 
 
-def _generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:  # first use, or evicted: any new token is a new generation
-        cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
-
-
 def _key(request: HttpRequest) -> str:
     path = hashlib.blake2s(request.get_full_path().encode(), digest_size=16).hexdigest()
     return ":".join(
         (
             "web:page:v1",
-            _generation(),
+            generation(GENERATION_KEY),
             get_language() or settings.LANGUAGE_CODE,
             viewer_currency(request),
             rates_fingerprint(request_rates(request)),
@@ -106,17 +96,8 @@ def cached_for_visitors(view):
 
 
 def pages_forget(**kwargs) -> None:
-    """Public data changed: every cached page is stale. Move to a new generation, now and
-    again once the change commits (a page cached in between may hold the old rows)."""
-
-    def bump() -> None:
-        try:
-            cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
-        except CACHE_DOWN:  # the entries still expire after WEB_PAGE_CACHE_SECONDS
-            logger.warning("could not move the cached public pages to a new generation")
-
-    bump()
-    transaction.on_commit(bump)
+    """Public data changed: every cached page is stale."""
+    generation_move(GENERATION_KEY, what="cached public pages")
 
 
 def pages_forget_on_signed(instance=None, **kwargs) -> None:
