@@ -11,8 +11,9 @@ class WebConfig(AppConfig):
         from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
         from deals.models import Interest
         from enterprises.models import Enterprise
+        from enterprises.signals import enterprise_changed
         from projects.models import OpportunityList, Park, Project
-        from projects.signals import project_status_changed
+        from projects.signals import project_changed, project_status_changed
         from web.cards import cards_forget
         from web.filters import CHOICE_MODELS, choices_forget
         from web.pagecache import pages_forget, pages_forget_on_signed
@@ -47,11 +48,19 @@ class WebConfig(AppConfig):
             ),
             "web-pages",
         )
-        for field in ("sectors", "cooperation_modes", "corridors", "target_regions"):
+        for field in (
+            "sectors",
+            "cooperation_modes",
+            "corridors",
+            "target_regions",
+            "partner_ownership",
+        ):
             through = getattr(Project, field).through
             m2m_changed.connect(pages_forget, sender=through, dispatch_uid=f"web-pages-{field}")
-        through = Project.partner_ownership.through
-        m2m_changed.connect(pages_forget, sender=through, dispatch_uid="web-pages-ownership")
-        # Status changes saved without save() (the nightly expiry's UPDATE) send this.
+        # Writes without save() send these: the nightly expiry's UPDATE, and the importers'
+        # bulk writes (an imported list must show on the next visit, not after the timeout).
         project_status_changed.connect(pages_forget, dispatch_uid="web-pages-status")
+        project_changed.connect(pages_forget, dispatch_uid="web-pages-projects")
+        enterprise_changed.connect(pages_forget, dispatch_uid="web-pages-enterprises")
+        enterprise_changed.connect(cards_forget, dispatch_uid="web-cards-enterprises")
         post_save.connect(pages_forget_on_signed, sender=Interest, dispatch_uid="web-pages-signed")

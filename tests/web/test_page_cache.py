@@ -8,8 +8,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from projects.importers import projects_import
 from projects.services import project_transition, project_update
-from tests.factories import ParkFactory, ProjectFactory
+from tests.factories import ParkFactory, ProjectFactory, SoeFactory
+from tests.imports.files import AIR_LOGISTICS, PROJECT_HEADER, csv_write
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +60,21 @@ def test_a_project_published_or_edited_after_caching_shows_at_once(client, page_
     assert "Rail terminal" in listed
     assert "Bonded warehouse, phase 2" in listed
     assert "Bonded warehouse, phase 2" in without_csrf(client.get(page))
+
+
+def test_a_reimported_project_shows_its_new_title_to_visitors_at_once(client, page_cache, tmp_path):
+    """Imports write in bulk (no save signals); their own signal moves the cache on."""
+    SoeFactory(reference="ENT-0002")
+    row = {**AIR_LOGISTICS, "status": "published"}
+    assert projects_import(path=csv_write(tmp_path / "a.csv", PROJECT_HEADER, [row])).errors == []
+    browser = reverse("web:project_list")
+    assert "High-end air logistics hub" in without_csrf(client.get(browser))
+
+    renamed = {**row, "title": "Air logistics hub, phase 2"}
+    result = projects_import(path=csv_write(tmp_path / "b.csv", PROJECT_HEADER, [renamed]))
+    assert result.updated == 1
+
+    assert "Air logistics hub, phase 2" in without_csrf(client.get(browser))
 
 
 def test_cards_show_a_renamed_owner_and_changed_sectors(client, page_cache):
