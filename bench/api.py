@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/parklink_apibench \\
     REDIS_URL=redis://127.0.0.1:6379/13 \\
     .venv/bin/python bench/api.py [--projects 100000] [--enterprises 100000]
-        [--requests 200] [--concurrency 20] [--seconds 10] [--workers 4]
+        [--requests 200] [--concurrency 20] [--seconds 10] [--server gthread|sync]
 
 1. Creates the database if needed, migrates it, and loads (once; a second run reuses the
    rows) N enterprises and N projects with bulk_create in batches, over the real reference
@@ -12,6 +12,9 @@
 2. Starts gunicorn on config.wsgi with the production settings (DEBUG off, persistent
    connections) and throttle rates high enough not to refuse the benchmark; a token of an
    SOE staff user authenticates every request, so all endpoints pay the same auth cost.
+   `--server gthread` (the default) is the deployment's server: config/gunicorn.py
+   (gthread, one worker per core, GUNICORN_THREADS threads each); `--server sync` is the
+   4 sync workers earlier runs used (`--workers` sets their number), for comparison.
 3. For each endpoint: p50/p95 latency of one client (sequential requests after a warm-up),
    then requests per second with C concurrent clients (one process each, for S seconds).
    Endpoints: a trivial DRF endpoint (GET /api/v1/ownership-types/, four rows), the
@@ -292,7 +295,7 @@ def bench_settings_dir() -> str:
     return folder
 
 
-def start_gunicorn(*, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(*, port: int, server: str, workers: int) -> subprocess.Popen:
     folder = bench_settings_dir()
     env = {
         **os.environ,
@@ -303,17 +306,14 @@ def start_gunicorn(*, port: int, workers: int) -> subprocess.Popen:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
     }
+    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application"]
+    if server == "gthread":  # the deployment's configuration file, as it is
+        command += ["--config", str(REPO / "config" / "gunicorn.py")]
+    else:
+        command += ["--worker-class", "sync", "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     process = subprocess.Popen(  # noqa: S603 - our own fixed command line
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
+        command,
         cwd=REPO,
         env=env,
     )
@@ -397,7 +397,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per endpoint, one client")
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0, help="per endpoint, under load")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--server",
+        choices=["gthread", "sync"],
+        default="gthread",
+        help="gthread: config/gunicorn.py as deployed; sync: --workers sync workers",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="with --server sync")
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     options = parser.parse_args()
 
@@ -433,13 +439,18 @@ def main() -> None:
         ("matches: candidates of a project", f"/api/v1/matches/?project={candidates_of}", staff),
         ("matches: recommendations", "/api/v1/matches/", partner),
     ]
+    if options.server == "gthread":
+        workers = os.environ.get("GUNICORN_WORKERS", os.cpu_count())
+        threads = os.environ.get("GUNICORN_THREADS", "4")
+        described = f"config/gunicorn.py: {workers} gthread workers x {threads} threads"
+    else:
+        described = f"{options.workers} sync workers"
     print(
         f"\n{options.projects:,} projects, {options.enterprises:,} enterprises; gunicorn "
-        f"{options.workers} sync workers, DEBUG off; {os.cpu_count()} CPUs shared with the "
-        "clients"
+        f"{described}, DEBUG off; {os.cpu_count()} CPUs shared with the clients"
     )
     options.port = options.port or _free_port()
-    server = start_gunicorn(port=options.port, workers=options.workers)
+    server = start_gunicorn(port=options.port, server=options.server, workers=options.workers)
     try:
         results = []
         for name, path, headers in endpoints:
