@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers import RowPlanMixin
 from enterprises.api.serializers import EnterpriseSummarySerializer
 from matchmaking.models import Match
 
@@ -23,7 +24,7 @@ class ReasonSerializer(serializers.Serializer):
     )
 
 
-class MatchSerializer(serializers.ModelSerializer):
+class MatchSerializer(RowPlanMixin, serializers.ModelSerializer):
     project = MatchProjectSerializer(read_only=True)
     enterprise = EnterpriseSummarySerializer(read_only=True)
     score = serializers.SerializerMethodField(help_text=_("0 to 100, one decimal."))

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.serializers import CodeRelatedField
+from core.api.serializers import CodeRelatedField, RowPlanMixin
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 from enterprises.api.serializers import (
     CodeListField,
@@ -75,7 +75,7 @@ class _NamedSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(RowPlanMixin, serializers.ModelSerializer):
     owner = EnterpriseSummarySerializer(read_only=True)
     opportunity_list = _NamedSerializer(read_only=True, allow_null=True)
     park = _NamedSerializer(read_only=True, allow_null=True)
