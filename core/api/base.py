@@ -4,12 +4,21 @@ Every view of /api/v1/ inherits `ApiViewMixin` (directly or through the generic 
 below), so these hold even before the settings name them.
 """
 
+import contextlib
+import hashlib
+import logging
 from typing import Any, ClassVar
+from uuid import uuid4
 
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.paginator import Paginator as DjangoPaginator
+from django.db import transaction
 from django.utils.functional import cached_property
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound
@@ -19,6 +28,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from core.api.errors import bad_request, exception_handler
+
+logger = logging.getLogger(__name__)
 
 # Used when settings.REST_FRAMEWORK has no DEFAULT_THROTTLE_RATES for the scope.
 DEFAULT_THROTTLE_RATES = {"anon": "120/minute", "user": "1200/minute"}
@@ -56,18 +67,72 @@ class Pagination(PageNumberPagination):
             raise bad_request(str(exc.detail), field=self.page_query_param) from exc
 
 
+# The count cache is a shortcut only: while Redis is unreachable the lists count every time.
+CACHE_DOWN = (RedisConnectionError, RedisTimeoutError)
+# A safety net only: every write the counted rows see moves their generation on.
+COUNT_CACHE_SECONDS = 10 * 60
+
+
+def count_generation(key: str) -> str:
+    """The current generation token under `key`, part of every cached count of that table."""
+    token = cache.get(key)
+    if token is None:  # first use, or evicted: any new token is a new generation
+        cache.add(key, uuid4().hex, timeout=None)
+        token = cache.get(key)
+    return token
+
+
+def count_generation_move(key: str) -> None:
+    """Make every count cached under the generation `key` stale: now, and again once the
+    current transaction commits (a count cached in between may have seen the old rows)."""
+
+    def move() -> None:
+        try:
+            cache.set(key, uuid4().hex, timeout=None)
+        except CACHE_DOWN:  # the counts still expire by their own timeout
+            logger.warning("could not move the cached counts of %s on", key)
+
+    move()
+    transaction.on_commit(move)
+
+
 class CappedCountPaginator(DjangoPaginator):
     """Counts at most `cap` + 1 rows: `SELECT COUNT(*) FROM (... LIMIT cap + 1)` stops early,
-    where an exact count of a broad filter over 10^5 rows reads every match."""
+    where an exact count of a broad filter over 10^5 rows reads every match.
+
+    With a `generation_key` (a subclass's), the count is kept in the shared cache under the
+    hash of the counting query's SQL and parameters (so the viewer's visibility, the filters,
+    the exchange rates are all in the key) and the generation, which the writes of the
+    counted table move on (projects.api.counts): an unchanged table is not counted again.
+    """
 
     cap = 1000
+    generation_key: ClassVar[str | None] = None
 
     @cached_property
     def count(self) -> int:
         # values("pk"): the display-only annotations (code arrays, ranks) are not computed.
-        counted = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        counting = self.object_list.order_by().values("pk")[: self.cap + 1]
+        counted = self._count(counting)
         self.count_exact = counted <= self.cap
         return min(counted, self.cap)
+
+    def _count(self, counting: Any) -> int:
+        # A per-process cache would not see other processes' writes: count every time.
+        if self.generation_key is None or isinstance(caches["default"], LocMemCache):
+            return counting.count()
+        try:
+            sql, params = counting.query.sql_with_params()
+            query = hashlib.blake2s(repr((sql, params)).encode(), digest_size=16).hexdigest()
+            key = f"api:count:v1:{count_generation(self.generation_key)}:{query}"
+            counted = cache.get(key)
+        except CACHE_DOWN:
+            return counting.count()
+        if counted is None:
+            counted = counting.count()
+            with contextlib.suppress(*CACHE_DOWN):
+                cache.set(key, counted, COUNT_CACHE_SECONDS)
+        return counted
 
 
 class CappedCountPagination(Pagination):

@@ -14,6 +14,7 @@ from core.api.errors import Conflict, bad_request
 from core.money import exchange_rates_latest
 from enterprises.api.permissions import actor_for
 from projects import services, workflow
+from projects.api.counts import ProjectCountPaginator
 from projects.api.filters import (
     CODE_COLUMNS,
     Derived,
@@ -88,6 +89,12 @@ def _transition(call, **kwargs) -> None:
         raise Conflict(exc.message) from exc
 
 
+class ProjectCountPagination(CappedCountPagination):
+    """Counts cached until a project changes (projects.api.counts)."""
+
+    django_paginator_class = ProjectCountPaginator
+
+
 _project_responses = {200: ProjectSerializer, **error_responses(400, 401, 403, 404, 409)}
 
 
@@ -144,7 +151,7 @@ class ProjectViewSet(
     serializer_class = ProjectSerializer
     permission_classes = [ProjectPermission]
     filterset_class = ProjectFilter
-    pagination_class = CappedCountPagination
+    pagination_class = ProjectCountPagination
 
     def get_queryset(self) -> QuerySet[Project]:
         projects = project_list_visible_to(user=self.request.user).select_related(
