@@ -270,6 +270,26 @@ def load(*, projects: int, enterprises: int) -> None:
     Token.objects.get_or_create(user=member)
 
 
+def compact_after_load(cursor) -> None:
+    """Rewrite the project table if the load left it bloated.
+
+    Loading writes each project row five times (the insert, then the M2M triggers rewrite
+    its code arrays once per M2M table), and this PostgreSQL runs without autovacuum, so a
+    fresh load left a 637 MB table holding 156 MB of live rows (349,000 dead row versions),
+    and the filtered list's capped count took 132 ms instead of 8 ms on the compacted table,
+    which is what a table written over time under autovacuum looks like. Done once, when
+    dead rows outnumber live ones.
+    """
+    cursor.execute(
+        "SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables WHERE relname = 'projects_project'"
+    )
+    live, dead = cursor.fetchone() or (0, 0)
+    if dead > live:
+        t = time.perf_counter()
+        cursor.execute("VACUUM (FULL, ANALYZE) projects_project")
+        print(f"compacted projects_project ({dead:,} dead rows) in {time.perf_counter() - t:.1f} s")
+
+
 def _bulk(model, rows: list) -> list:
     created = []
     for start in range(0, len(rows), BATCH_SIZE):
@@ -419,7 +439,8 @@ def main() -> None:
     load(projects=options.projects, enterprises=options.enterprises)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {OLD_SEARCH_INDEX}")
-        cursor.execute("ANALYZE")
+        compact_after_load(cursor)
+        cursor.execute("VACUUM (ANALYZE)")
     candidates_of = (
         Project.objects.filter(reference=f"{BENCH_PREFIX}P000000").values_list("pk", flat=True)
     )[0]
