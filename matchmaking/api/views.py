@@ -93,11 +93,12 @@ class MatchViewSet(
         return {**super().get_serializer_context(), "explain": _explainer()}
 
     def _project_for_candidates(self, project_id: int) -> Project:
-        user = self.request.user
-        project = project_list_visible_to(user=user).filter(pk=project_id).first()
+        user, enterprise = self.request.user, actor_for(self.request).enterprise
+        visible = project_list_visible_to(user=user, enterprise=enterprise)
+        project = visible.filter(pk=project_id).first()
         if project is None:
             raise NotFound()
-        if not project_can_edit(user=user, project=project):
+        if not project_can_edit(user=user, project=project, enterprise=enterprise):
             raise PermissionDenied()
         return project
 

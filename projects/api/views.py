@@ -154,9 +154,9 @@ class ProjectViewSet(
     pagination_class = ProjectCountPagination
 
     def get_queryset(self) -> QuerySet[Project]:
-        projects = project_list_visible_to(user=self.request.user).select_related(
-            "owner", "opportunity_list", "park"
-        )
+        projects = project_list_visible_to(
+            user=self.request.user, enterprise=actor_for(self.request).enterprise
+        ).select_related("owner", "opportunity_list", "park")
         if derived_columns():
             # The codes of each M2M field, as the arrays the database keeps on the project
             # row: no query, subquery or model instance per field (the serializer reads
