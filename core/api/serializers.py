@@ -1,8 +1,10 @@
 """Reference data and API tokens, as the API shows them; the fast read path of list rows."""
 
 import threading
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import fields as drf_fields
 from rest_framework import serializers
@@ -113,46 +115,69 @@ _SHARABLE_FIELDS = frozenset(
     }
 )
 _METHOD, _NESTED, _PLAIN = range(3)
+_MISSING = object()
+
+
+def _formatter(field: drf_fields.Field) -> Any:
+    # CharField.to_representation is str(value), IntegerField's int(value): called directly.
+    if type(field) is drf_fields.CharField:
+        return str
+    if type(field) is drf_fields.IntegerField:
+        return int
+    return field.to_representation
 
 
 def _row_plan(serializer: serializers.Serializer) -> tuple:
-    """(kind, name, field, nested plan) for each readable field of `serializer`, in order."""
+    """(kind, name, field, nested plan, attribute name, formatter) for each readable field of
+    `serializer`, in order."""
     plan = []
     for field in serializer.fields.values():
         if field.write_only:
             continue
         if isinstance(field, serializers.SerializerMethodField):
-            plan.append((_METHOD, field.field_name, field.method_name, None))
-        elif isinstance(field, serializers.Serializer):
+            plan.append((_METHOD, field.field_name, field.method_name, None, None, None))
+            continue
+        attr = field.source_attrs[0] if len(field.source_attrs) == 1 else None
+        if isinstance(field, serializers.Serializer):
             nested = _row_plan(field)
             if any(kind == _METHOD for kind, *_rest in nested):
                 raise TypeError(f"{type(field).__name__}: a nested serializer's method field")
-            plan.append((_NESTED, field.field_name, field, nested))
+            plan.append((_NESTED, field.field_name, field, nested, attr, None))
         elif type(field) in _SHARABLE_FIELDS:
-            plan.append((_PLAIN, field.field_name, field, None))
+            plan.append((_PLAIN, field.field_name, field, None, attr, _formatter(field)))
         else:
             raise TypeError(f"{type(serializer).__name__}.{field.field_name}: {type(field)}")
     return tuple(plan)
 
 
 def _represent(plan: tuple, serializer: Any, instance: Any) -> dict:
-    # Serializer.to_representation, step for step, over the planned fields.
+    # Serializer.to_representation, step for step, over the planned fields. A plain
+    # attribute is read directly; anything else (a dotted source, a mapping, a callable, a
+    # missing attribute) goes through the field's own get_attribute, with its defaults.
     ret = {}
-    for kind, name, field, nested in plan:
+    direct = not isinstance(instance, Mapping)
+    for kind, name, field, nested, attr, formatter in plan:
         if kind == _METHOD:
             ret[name] = getattr(serializer, field)(instance)
             continue
-        try:
-            attribute = field.get_attribute(instance)
-        except drf_fields.SkipField:
-            continue
+        attribute = _MISSING
+        if direct and attr is not None:
+            try:
+                attribute = getattr(instance, attr)
+            except (AttributeError, ObjectDoesNotExist):
+                attribute = _MISSING
+        if attribute is _MISSING or callable(attribute):
+            try:
+                attribute = field.get_attribute(instance)
+            except drf_fields.SkipField:
+                continue
         check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
         if check_for_none is None:
             ret[name] = None
         elif kind == _NESTED:
             ret[name] = _represent(nested, None, attribute)
         else:
-            ret[name] = field.to_representation(attribute)
+            ret[name] = formatter(attribute)
     return ret
 
 
