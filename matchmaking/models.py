@@ -86,12 +86,16 @@ class Match(models.Model):
         verbose_name=_("project"),
         on_delete=models.CASCADE,
         related_name="matches",
+        # Lookups by it use the leading column of the rank indexes (and the unique pair).
+        db_index=False,
     )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("enterprise"),
         on_delete=models.CASCADE,
         related_name="matches",
+        # Lookups by it use the leading column of the rank indexes (and the unique pair).
+        db_index=False,
     )
     score = models.FloatField(_("score"))
     eligible = models.BooleanField(_("eligible"), default=True)
