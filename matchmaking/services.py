@@ -187,6 +187,7 @@ def _terms(
 
 
 _PG_STAGE = "matchmaking_match_stage"
+_PG_KEPT = "matchmaking_match_kept"
 _PG_COLUMNS = (
     "project_id",
     "enterprise_id",
@@ -205,11 +206,33 @@ def _copy_upsert_available() -> bool:
     return connection.vendor == "postgresql"
 
 
+# What makes a stored row differ from a recomputed one (`computed_at` is not part of it).
+_PG_COMPARED = tuple(c for c in UPDATE_FIELDS if c != "computed_at")
+
+
+def _kept_start() -> None:
+    """An empty temporary table of the pairs this transaction stores (dropped on commit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_KEPT} ("
+            "project_id bigint, enterprise_id bigint) ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {_PG_KEPT}")
+
+
 def _upsert_postgresql(rows: list[tuple]) -> list[int]:
-    """COPY into a temporary table, then one INSERT ... ON CONFLICT; returns new eligible ids."""
+    """COPY into a temporary table, then one INSERT ... ON CONFLICT; returns new eligible ids.
+
+    A stored row whose score, eligibility, components, reasons and configuration version are
+    all unchanged is not rewritten (nor its `computed_at`): a nightly rescore of unchanged
+    data writes almost nothing. The stored pairs are recorded in `_PG_KEPT` whatever the
+    outcome, so staleness is decided by that key set, not by `computed_at`.
+    """
     table = Match._meta.db_table
     cols = ", ".join(_PG_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATE_FIELDS)
+    stored = ", ".join(f"m.{c}" for c in _PG_COMPARED)
+    computed = ", ".join(f"EXCLUDED.{c}" for c in _PG_COMPARED)
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_STAGE} ("
@@ -222,13 +245,34 @@ def _upsert_postgresql(rows: list[tuple]) -> list[int]:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {table} ({cols}, state) "  # noqa: S608 - fixed identifiers only
+            f"INSERT INTO {_PG_KEPT} SELECT project_id, enterprise_id FROM {_PG_STAGE}"  # noqa: S608
+        )
+        cursor.execute(
+            f"INSERT INTO {table} AS m ({cols}, state) "  # noqa: S608 - fixed identifiers only
             f"SELECT {cols}, %s FROM {_PG_STAGE} "
             f"ON CONFLICT (project_id, enterprise_id) DO UPDATE SET {updates} "
+            f"WHERE ROW({stored}) IS DISTINCT FROM ROW({computed}) "
             "RETURNING id, (xmax = 0) AND eligible",
             [Match.State.NEW],
         )
         return [pk for pk, is_new in cursor.fetchall() if is_new]
+
+
+def _delete_not_kept(scope: Q) -> int:
+    """Delete the untouched rows of `scope` that this transaction did not store (PostgreSQL)."""
+    table = Match._meta.db_table
+    deleted, _ = (
+        Match.objects.filter(scope, state=Match.State.NEW)
+        .extra(  # noqa: S610 - fixed identifiers only
+            where=[
+                f"NOT EXISTS (SELECT 1 FROM {_PG_KEPT} k "  # noqa: S608
+                f"WHERE k.project_id = {table}.project_id "
+                f"AND k.enterprise_id = {table}.enterprise_id)"
+            ]
+        )
+        .delete()
+    )
+    return deleted
 
 
 def _upsert_generic(rows: list[tuple]) -> None:
@@ -291,8 +335,10 @@ def _score_and_store(
 ) -> None:
     """Explain and upsert the selected pairs in batches; delete untouched pairs left in `scope`.
 
-    Rows are written with this run's `computed_at`, so the rows of `scope` that still carry
-    an older one (and nobody acted on) are exactly the pairs no longer kept.
+    The untouched rows of `scope` this run did not store are the pairs no longer kept. On
+    PostgreSQL they are found by the stored key set (unchanged rows are not rewritten, so
+    `computed_at` is when a row's score or explanation last changed); elsewhere every row is
+    rewritten with this run's `computed_at` and the rows still carrying an older one go.
     """
     weights = matching_weights(config=config)
     now = timezone.now()
@@ -308,6 +354,8 @@ def _score_and_store(
             if fast
             else set(Match.objects.filter(scope).values_list("project_id", "enterprise_id"))
         )
+        if fast:
+            _kept_start()
         for part in parts:
             eb = part.eb
             e_tokens = _Tokens(part.texts, part.tokens)
@@ -369,9 +417,12 @@ def _score_and_store(
                 .iterator(chunk_size=LOAD_BATCH_SIZE)
                 if (p, e) not in before
             ]
-        deleted, _ = (
-            Match.objects.filter(scope, state=Match.State.NEW).exclude(computed_at=now).delete()
-        )
+        if fast:
+            deleted = _delete_not_kept(scope)
+        else:
+            deleted, _ = (
+                Match.objects.filter(scope, state=Match.State.NEW).exclude(computed_at=now).delete()
+            )
         matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
         timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
     summary.created += len(new_ids)

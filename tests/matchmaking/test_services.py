@@ -118,6 +118,26 @@ def test_rescoring_twice_leaves_the_same_rows(warehouse):
     assert summary.created == 0
 
 
+def test_a_rescore_rewrites_only_rows_whose_score_or_explanation_changed(
+    warehouse, admin_user, django_capture_on_commit_callbacks
+):
+    specialist(), carmaker()
+    project_rescore(project_id=warehouse.pk)
+    first = dict(Match.objects.values_list("enterprise_id", "computed_at"))
+
+    project_rescore(project_id=warehouse.pk)
+    matches_rescore_all()
+    unchanged = dict(Match.objects.values_list("enterprise_id", "computed_at"))
+    with django_capture_on_commit_callbacks(execute=True):
+        matching_config_create(by=admin_user, weight_sector=0.5)
+    changed = dict(Match.objects.values_list("enterprise_id", "computed_at"))
+
+    assert len(first) == 2
+    assert unchanged == first  # same score and reasons: "computed at" still says when
+    assert changed.keys() == first.keys()
+    assert all(changed[e] > first[e] for e in first)
+
+
 def test_a_dismissed_match_stays_dismissed_after_a_rescore(warehouse, admin_user):
     spec = specialist()
     project_rescore(project_id=warehouse.pk)
