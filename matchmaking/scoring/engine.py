@@ -2,7 +2,7 @@
 
 Pure Python + NumPy/SciPy (no Django, no Celery, no clock, no I/O). Weights come in.
 
-The formula (the same in `pair_scores`, the matrix path `rank` and the per-pair reference
+The formula (the same in `pair_scores`, the fused matrix path `rank` and the per-pair reference
 in `reference.py`). For every component c, `project` = how well the enterprise meets what
 the project seeks, `enterprise` = how well the project meets what the enterprise seeks,
 `fit` = their harmonic mean (a pairing one side does not want scores low), and
@@ -249,49 +249,6 @@ class ProjectTerms:
         return eb.text[:, self.columns].tocsr()
 
 
-def _raw_block(
-    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, text: np.ndarray | None = None
-) -> _Raw:
-    """Raw inputs of projects lo..hi against every enterprise: arrays of shape p x E.
-
-    `text`: their text cosines when the caller computed them (see ProjectTerms).
-    """
-    sl = slice(lo, hi)
-    if text is None:
-        text = (eb.text @ pb.text[sl].T.toarray()).T
-    col = np.newaxis
-    targets_ext = np.hstack([pb.targets[sl], np.zeros((hi - lo, 1), dtype=bool)])
-    own_ext = np.hstack([pb.ownership_ok[sl], pb.ownership_ok[sl].all(axis=1, keepdims=True)])
-    tf = pb.targets[sl].astype(np.float32)
-    return _Raw(
-        sector_p=(pb.sector_bin[sl] @ eb.sector_exp.T) / np.maximum(pb.sector_n[sl], 1)[:, col],
-        sector_e=(pb.sector_exp[sl] @ eb.sector_bin.T) / np.maximum(eb.sector_n, 1)[col, :],
-        text=np.ascontiguousarray(text, dtype=np.float32),
-        corr_dot=pb.corridor[sl] @ eb.corridor.T,
-        corr_np=pb.corridor_n[sl][:, col],
-        corr_ne=eb.corridor_n[col, :],
-        mode_dot=pb.mode[sl] @ eb.mode.T,
-        mode_np=pb.mode_n[sl][:, col],
-        mode_ne=eb.mode_n[col, :],
-        free_dot=pb.mode_free[sl] @ eb.mode.T,
-        free_np=pb.mode_free[sl].sum(axis=1)[:, col],
-        targets_any=pb.targets_any[sl][:, col],
-        hq_in=targets_ext[:, eb.hq],
-        ops_in=np.asarray((eb.ops @ tf.T).T > 0, dtype=np.float32),
-        loc_in=np.asarray(eb.places[:, pb.location[sl]].T.todense() > 0),
-        touch=np.asarray((eb.places @ tf.T).T > 0),
-        own_ok=own_ext[:, eb.ownership],
-        sought=pb.sought_log[sl][:, col],
-        cap_lo=eb.cap_lo[col, :],
-        cap_hi=eb.cap_hi[col, :],
-        cap_known=eb.cap_known[col, :],
-        rule=pb.rule[sl][:, col],
-        location_cn=pb.location_cn[sl][:, col],
-        foreign=eb.foreign[col, :],
-        owner=pb.owner_id[sl][:, col] == eb.ids[col, :],
-    )
-
-
 def _rowdot(a, b) -> np.ndarray:
     return np.asarray(a.multiply(b).sum(axis=1), dtype=np.float32).ravel()
 
@@ -369,6 +326,132 @@ def pair_scores(
     return PairScores(p, e, np.concatenate(scores), np.concatenate(statuses), components)
 
 
+def _add_hm(score: np.ndarray, a: np.ndarray, b: np.ndarray, factor: np.float32) -> None:
+    """score += factor * harmonic mean of a and b (0 where both are 0), a and b consumed.
+
+    a, b >= 0, so a + b == 0 only where a * b == 0: dividing by a + b + 1e-20 gives that 0
+    without a masked division (which cost more than the rest of this function), and moves
+    no other value (a + b is then at least about 1e-2, far above float32's resolution).
+    """
+    b_sum = a + b
+    b_sum += np.float32(1e-20)
+    a *= b
+    a /= b_sum
+    a *= np.float32(2) * factor
+    score += a
+
+
+def _shares(dot, n_p, n_e, empty_p_for_e: float | None):
+    """Project and enterprise sides of a corridor/mode share (see the module docstring).
+
+    `dot` is p x E, `n_p` per project row, `n_e` per enterprise column. `empty_p_for_e`:
+    the enterprise side where the project lists none (None: the plain ratio, 0 there).
+    """
+    f32 = np.float32
+    side_p = dot * (f32(1) / np.maximum(n_p, 1).astype(np.float32))[:, np.newaxis]
+    side_e = dot * (f32(1) / np.maximum(n_e, 1).astype(np.float32))[np.newaxis, :]
+    e_none = np.flatnonzero(n_e == 0)
+    p_none = np.flatnonzero(n_p == 0)
+    if e_none.size:
+        side_p[:, e_none] = f32(UNSTATED)
+        side_e[:, e_none] = f32(1)
+    if p_none.size:
+        side_p[p_none] = f32(1)
+        if empty_p_for_e is not None:
+            keep = n_e[np.newaxis, :] == 0
+            side_e[p_none] = np.where(keep, f32(1), f32(empty_p_for_e))
+    return side_p, side_e
+
+
+def _block_scores(
+    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, weights: Weights, text
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and statuses of projects lo..hi against every enterprise, fused.
+
+    The same formula as `_combine` over `_raw_pairs` (the tests compare them), with the
+    per-project and per-enterprise branches taken once per row or column instead of per
+    pair, the weights folded into the factors and the p x E temporaries reused in place.
+    """
+    f32 = np.float32
+    sl = slice(lo, hi)
+    col = np.newaxis
+    w = {c: f32(100 * v) for c, v in weights.normalised().items()}
+    n_rows = hi - lo
+    if text is None:
+        text = (eb.text @ pb.text[sl].T.toarray()).T
+    # text: min(cos / saturation, 1), same value both sides.
+    score = np.multiply(np.asarray(text), f32(1 / TEXT_SATURATION), dtype=np.float32)
+    np.minimum(score, f32(1), out=score)
+    score *= w["text"]
+    # sector
+    sector_p = np.asarray(pb.sector_bin[sl] @ eb.sector_exp.T, dtype=np.float32)
+    sector_p *= (f32(1) / np.maximum(pb.sector_n[sl], 1).astype(np.float32))[:, col]
+    sector_e = np.asarray(pb.sector_exp[sl] @ eb.sector_bin.T, dtype=np.float32)
+    sector_e *= (f32(1) / np.maximum(eb.sector_n, 1).astype(np.float32))[col, :]
+    _add_hm(score, sector_p, sector_e, w["sector"])
+    # corridor / mode
+    corr_p, corr_e = _shares(
+        np.asarray(pb.corridor[sl] @ eb.corridor.T, dtype=np.float32),
+        pb.corridor_n[sl],
+        eb.corridor_n,
+        CORRIDOR_NEUTRAL,
+    )
+    _add_hm(score, corr_p, corr_e, w["corridor"])
+    mode_dot = np.asarray(pb.mode[sl] @ eb.mode.T, dtype=np.float32)
+    mode_p, mode_e = _shares(mode_dot, pb.mode_n[sl], eb.mode_n, None)
+    _add_hm(score, mode_p, mode_e, w["mode"])
+    # region
+    tf = pb.targets[sl].astype(np.float32)
+    targets_ext = np.hstack([pb.targets[sl], np.zeros((n_rows, 1), dtype=bool)])
+    region_p = np.asarray((eb.ops @ tf.T).T > 0, dtype=np.float32)
+    region_p *= f32(REGION_OPERATES)
+    np.maximum(region_p, targets_ext[:, eb.hq], out=region_p)
+    anywhere = np.flatnonzero(pb.targets_any[sl])
+    region_e = np.asarray((eb.places @ tf.T).T > 0, dtype=np.float32)
+    region_e *= f32(REGION_TOUCHES)
+    if anywhere.size:
+        region_p[anywhere] = f32(1)
+        region_e[anywhere] = f32(REGION_TOUCHES)
+    loc_in = np.asarray(eb.places[:, pb.location[sl]].T.todense() > 0)
+    region_e[loc_in] = f32(1)
+    _add_hm(score, region_p, region_e, w["region"])
+    # capacity: 1 inside the range, falling to 0 at CAPACITY_DECADES decades.
+    sought = pb.sought_log[sl].astype(np.float32)[:, col]
+    with np.errstate(invalid="ignore"):
+        below = np.subtract(eb.cap_lo[col, :], sought, dtype=np.float32)
+        np.maximum(below, 0, out=below)
+        above = np.subtract(sought, eb.cap_hi[col, :], dtype=np.float32)
+        np.maximum(above, 0, out=above)
+        below += above
+        below *= f32(-1 / CAPACITY_DECADES)
+        below += f32(1)
+        np.clip(below, 0, 1, out=below)
+    below[:, ~eb.cap_known] = f32(CAPACITY_NEUTRAL)
+    below[np.isnan(pb.sought_log[sl])] = f32(CAPACITY_NEUTRAL)
+    below *= w["capacity"]
+    score += below
+    # ownership (project side only)
+    own_ext = np.hstack([pb.ownership_ok[sl], pb.ownership_ok[sl].all(axis=1, keepdims=True)])
+    score += own_ext[:, eb.ownership] * w["ownership"]
+    np.clip(score, 0, 100, out=score)
+    # status: only CN-located projects with a rule restrict foreign enterprises.
+    status = np.zeros(score.shape, dtype=np.int8)
+    foreign = np.flatnonzero(eb.foreign)
+    rule = pb.rule[sl]
+    free_np = pb.mode_free[sl].sum(axis=1)
+    for row in np.flatnonzero(pb.location_cn[sl] & (rule > 0)) if foreign.size else ():
+        if rule[row] == 2:
+            status[row, foreign] = STATUS_PROHIBITED
+        elif free_np[row] == 0:
+            status[row, foreign] = STATUS_CONTROL_ONLY
+        else:
+            free_dot = pb.mode_free[lo + row] @ eb.mode[foreign].T
+            status[row, foreign[free_dot == 0]] = STATUS_CONTROL_NO_MODE
+    owners = pb.owner_id[sl][:, col] == eb.ids[col, :]
+    status[owners] = STATUS_OWNER
+    return score, status
+
+
 def score_block(
     pb: ProjectBatch,
     eb: EnterpriseBatch,
@@ -379,8 +462,7 @@ def score_block(
     text: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and statuses of projects lo..hi against every enterprise (p x E arrays)."""
-    score, status, _ = _combine(_raw_block(pb, eb, lo, hi, text), weights, detail=False)
-    return score, status
+    return _block_scores(pb, eb, lo, hi, weights, text)
 
 
 @dataclass(frozen=True)
