@@ -220,6 +220,20 @@ def _kept_start() -> None:
         cursor.execute(f"TRUNCATE {_PG_KEPT}")
 
 
+def _copy_text(rows: list[tuple]) -> str:
+    """Rows in COPY's text format, built as one string (faster than psycopg's `write_row`).
+
+    Only the JSON columns can hold a backslash (JSON escapes), which COPY's text format
+    doubles; ids, scores, codes and versions never hold a tab, newline or backslash.
+    """
+    return "".join(
+        f"{p}\t{e}\t{score!r}\t{'t' if ok else 'f'}\t{reason}\t"
+        f"{comps.replace(chr(92), chr(92) * 2)}\t{why.replace(chr(92), chr(92) * 2)}\t"
+        f"{version}\t{at.isoformat()}\n"
+        for p, e, score, ok, reason, comps, why, version, at in rows
+    )
+
+
 def _upsert_postgresql(rows: list[tuple]) -> list[int]:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT; returns new eligible ids.
 
@@ -242,8 +256,7 @@ def _upsert_postgresql(rows: list[tuple]) -> list[int]:
         )
         cursor.execute(f"TRUNCATE {_PG_STAGE}")
         with cursor.cursor.copy(f"COPY {_PG_STAGE} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            copy.write(_copy_text(rows))
         cursor.execute(
             f"INSERT INTO {_PG_KEPT} SELECT project_id, enterprise_id FROM {_PG_STAGE}"  # noqa: S608
         )

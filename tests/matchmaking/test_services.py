@@ -1,5 +1,6 @@
 """Rescoring against the real database: what is stored, kept, ordered, retired and signalled."""
 
+import json
 import random
 from datetime import date
 from decimal import Decimal
@@ -461,3 +462,33 @@ def test_the_prune_in_sql_deletes_exactly_what_the_python_ranking_dooms(scope):
 
     assert deleted == len(doomed)
     assert set(Match.objects.values_list("pk", flat=True)) == before - doomed
+
+
+def test_the_copy_upsert_stores_json_escapes_and_unicode_as_they_were(warehouse):
+    from django.db import transaction
+
+    firm = specialist()
+    reasons = [
+        {"code": "text_terms", "side": "project", "params": {"terms": ['a\\b "c"\td', "港口"]}}
+    ]
+    encoded = json.dumps(reasons, ensure_ascii=False, separators=(",", ":"))
+    row = (
+        warehouse.pk,
+        firm.pk,
+        61.5,
+        True,
+        "",
+        '{"sector":{"fit":0.5}}',
+        encoded,
+        3,
+        timezone.now(),
+    )
+
+    with transaction.atomic():
+        services._kept_start()
+        services._upsert_postgresql([row])
+
+    match = Match.objects.get()
+    assert match.reasons == reasons
+    assert match.components == {"sector": {"fit": 0.5}}
+    assert (match.score, match.eligible, match.config_version) == (61.5, True, 3)
