@@ -528,6 +528,9 @@ def rank_chunks(
         kp = min(k, n_e)
         best_s = np.full((n_e, k), -1, dtype=np.float32)
         best_p = np.full((n_e, k), -1, dtype=np.int64)
+        # Each enterprise's K-th best so far (kept up to date: the min over its K x E buffer
+        # per project block cost more than scoring the block).
+        best_min = np.full(n_e, -1, dtype=np.float32)
         for lo in range(0, n_p, chunk):
             hi = min(lo + chunk, n_p)
             text = (e_text @ terms.dense[:, lo:hi]).T
@@ -540,12 +543,13 @@ def rank_chunks(
             )
             # Enterprise side: merge these projects into the running K best per enterprise.
             cand = np.where((score >= floor) & (status == STATUS_ELIGIBLE), score, np.float32(-1))
-            improve = np.flatnonzero(cand.max(axis=0) > best_s.min(axis=1))
+            improve = np.flatnonzero(cand.max(axis=0) > best_min)
             if improve.size:
                 chunk_p = np.broadcast_to(np.arange(lo, hi), (improve.size, hi - lo))
                 best_s[improve], best_p[improve] = _merge_top(
                     best_s[improve], best_p[improve], cand[:, improve].T, chunk_p, k
                 )
+                best_min[improve] = best_s[improve].min(axis=1)
         e_rows, slot = np.nonzero(best_s >= 0)
         # One int64 per pair (project row, enterprise id), compact as the chunks pile up.
         p_parts.append(best_p[e_rows, slot])
