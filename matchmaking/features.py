@@ -35,7 +35,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django_countries import countries as all_countries
@@ -533,6 +533,39 @@ def feature_store(*, refit_after: timedelta | None = None) -> FeatureStore:
         _refresh(metas, vocab, text_index)
         metas = _metas()
     return FeatureStore(vocab, text_index, exchange_rates_latest(), tuple(metas))
+
+
+def features_warm() -> int:
+    """Decode the built store into this process's memo; the enterprises decoded.
+
+    Builds nothing: 0 when no store is built yet (the first task builds it).
+    """
+    if _index(vocabulary()) is None:
+        return 0
+    return sum(len(chunk.batch) for chunk in feature_store().chunks())
+
+
+def features_warm_in_background(**_signal_kwargs) -> threading.Thread:
+    """`worker_process_init` receiver: warm the store in a thread while the worker starts.
+
+    Not waited for: Celery kills a pool process that does not report ready within
+    `worker_proc_alive_timeout` (4 s). The thread reads through its own database connection
+    (Django's are per thread), never the one a forked process inherited. A task arriving
+    meanwhile decodes what it needs itself; a failure is logged, never fatal.
+    """
+
+    def run() -> None:
+        try:
+            decoded = features_warm()
+            logger.info("feature store warmed: %d enterprises decoded", decoded)
+        except Exception:
+            logger.exception("feature store not warmed; tasks will decode it")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="features-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def features_invalidate(*, enterprise_ids: list[int]) -> None:

@@ -147,6 +147,24 @@ def test_an_unchanged_store_is_neither_encoded_nor_decoded_again(encodes, cold_w
     assert all(a is b for a, b in zip(again, first, strict=True))
 
 
+def test_a_warmed_worker_reads_no_chunk_in_its_first_task(cold_worker, django_assert_num_queries):
+    EnterpriseFactory.create_batch(3)
+    features.feature_store()
+    cold_worker()
+
+    assert features.features_warm() == 3
+    store = features.feature_store()
+    with django_assert_num_queries(0):
+        assert len(list(store.chunks())) == len(store.metas)
+
+
+def test_warming_builds_no_store(cold_worker):
+    EnterpriseFactory()
+
+    assert features.features_warm() == 0
+    assert not EnterpriseFeatureChunk.objects.exists()
+
+
 def _matches():
     return sorted(
         Match.objects.values_list("project_id", "enterprise_id", "score", "eligible", "reasons")
