@@ -62,3 +62,25 @@ def m2m_resolve(
     if errors:
         raise ValidationError(errors)
     return resolved
+
+
+def m2m_apply(*, instance: models.Model, m2m: Mapping[str, list[models.Model]]) -> dict[str, str]:
+    """Set the M2M fields of `instance` that differ; {field: "old codes → new codes"} of those.
+
+    The audit history snapshots plain fields only, so the services record what this returns
+    as the change reason of the save that follows: an edit of tags alone leaves a record too.
+    """
+    changes: dict[str, str] = {}
+    for name, objects in m2m.items():
+        manager = getattr(instance, name)
+        before = sorted(str(pk) for pk in manager.values_list("pk", flat=True))
+        after = sorted(str(obj.pk) for obj in objects)
+        if before != after:
+            manager.set(objects)
+            changes[name] = f"{', '.join(before) or '-'} → {', '.join(after) or '-'}"
+    return changes
+
+
+def m2m_change_reason(changes: Mapping[str, str]) -> str | None:
+    """The history change reason naming each changed M2M field, or None when none changed."""
+    return "; ".join(f"{name}: {change}" for name, change in changes.items()) or None

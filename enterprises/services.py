@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core.history import history_user_set
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
-from core.writes import fields_split, m2m_resolve
+from core.writes import fields_split, m2m_apply, m2m_change_reason, m2m_resolve
 from enterprises.models import Enterprise, Membership
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
 from enterprises.signals import enterprise_changed
@@ -144,14 +144,12 @@ def enterprise_update(
         setattr(locked, name, value)
     _validate(locked, m2m=m2m)
     changed = {name for name in scalars if getattr(locked, name) != before[name]}
-    if changed:
+    m2m_changes = m2m_apply(instance=locked, m2m=m2m)
+    if changed or m2m_changes:
         history_user_set(instance=locked, user=by)
+        locked._change_reason = m2m_change_reason(m2m_changes)
         locked.save(update_fields=[*sorted(changed), "updated_at"])
-    for name, objects in m2m.items():
-        manager = getattr(locked, name)
-        if set(manager.values_list("pk", flat=True)) != {obj.pk for obj in objects}:
-            manager.set(objects)
-            changed.add(name)
+    changed |= set(m2m_changes)
     if changed & MATCHING_FIELDS:
         enterprise_changed.send(sender=Enterprise, enterprise_ids=[locked.pk])
     if locked is not enterprise:

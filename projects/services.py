@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.history import history_user_set
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
-from core.writes import fields_split, m2m_resolve
+from core.writes import fields_split, m2m_apply, m2m_change_reason, m2m_resolve
 from enterprises.models import Enterprise
 from enterprises.selectors import enterprise_for_user, user_is_platform_admin
 from projects import workflow
@@ -173,14 +173,12 @@ def project_update(*, project: Project, by: AbstractBaseUser | None, **fields: A
     _validate(locked, m2m=m2m, creating=False)
     # Compared after full_clean(), which converts the values (strings to Decimal, dates ...).
     changed = {name for name in scalars if getattr(locked, name) != before[name]}
-    if changed:
+    m2m_changes = m2m_apply(instance=locked, m2m=m2m)
+    if changed or m2m_changes:
         history_user_set(instance=locked, user=by)
+        locked._change_reason = m2m_change_reason(m2m_changes)
         locked.save(update_fields=[*sorted(changed), "updated_at"])
-    for name, objects in m2m.items():
-        manager = getattr(locked, name)
-        if set(manager.values_list("pk", flat=True)) != {obj.pk for obj in objects}:
-            manager.set(objects)
-            changed.add(name)
+    changed |= set(m2m_changes)
     if changed & MATCHING_FIELDS:
         project_changed.send(sender=Project, project_ids=[locked.pk])
     _copy_state(source=locked, target=project)

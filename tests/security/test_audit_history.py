@@ -29,6 +29,50 @@ def test_project_update_service_records_who_changed_the_title(soe, soe_staff):
     assert [(c.field, c.old, c.new) for c in delta.changes] == [("title", "Old title", "New title")]
 
 
+def test_a_tags_only_project_edit_leaves_a_record_naming_the_old_and_new_codes(soe, soe_staff):
+    project = ProjectFactory(owner=soe, sectors=["logistics"])
+    records_before = project.history.count()
+
+    project_update(project=project, by=soe_staff, sectors=["logistics", "logistics.warehousing"])
+
+    latest = project.history.latest()
+    assert project.history.count() == records_before + 1
+    assert (latest.history_user, latest.history_change_reason) == (
+        soe_staff,
+        "sectors: logistics → logistics, logistics.warehousing",
+    )
+
+
+def test_an_unchanged_tags_edit_leaves_no_record(soe, soe_staff):
+    project = ProjectFactory(owner=soe, sectors=["logistics"])
+    records_before = project.history.count()
+
+    project_update(project=project, by=soe_staff, sectors=["logistics"])
+
+    assert project.history.count() == records_before
+
+
+def test_an_enterprise_edit_of_text_and_tags_is_one_record_with_both(
+    foreign_enterprise, foreign_member
+):
+    foreign_enterprise.corridors.clear()
+
+    enterprise_update(
+        enterprise=foreign_enterprise,
+        by=foreign_member,
+        description="Bonded warehousing in Laem Chabang.",
+        corridors=["ilstc_rail_sea"],
+    )
+
+    latest = foreign_enterprise.history.latest()
+    assert latest.prev_record is not None
+    assert (latest.description, latest.history_user, latest.history_change_reason) == (
+        "Bonded warehousing in Laem Chabang.",
+        foreign_member,
+        "corridors: - → ilstc_rail_sea",
+    )
+
+
 def test_interest_express_and_transition_record_their_authors(soe, soe_staff, foreign_member):
     project = ProjectFactory(owner=soe)
     interest = interest_express(project=project, by=foreign_member, message="Keen.")
