@@ -50,6 +50,19 @@ def project_list_visible_to(*, user: Any, enterprise: Any = _LOOK_UP) -> QuerySe
     return projects.filter(public)
 
 
+def project_visibility_key(*, user: Any, enterprise: Any = _LOOK_UP) -> str:
+    """Names which of project_list_visible_to's cases applies to `user`: users with the same
+    key see the same projects ("all", "public", or "public+<enterprise id>" for SOE staff).
+    The project list's cached counts are kept under it."""
+    if user_is_platform_admin(user=user):
+        return "all"
+    if enterprise is _LOOK_UP:
+        enterprise = enterprise_for_user(user=user)
+    if enterprise is not None and enterprise.is_soe:
+        return f"public+{enterprise.pk}"
+    return "public"
+
+
 def project_can_edit(*, user: Any, project: Project, enterprise: Any = _LOOK_UP) -> bool:
     """True for platform admins and for SOE staff of the project's owner (`enterprise`: as
     for project_list_visible_to)."""

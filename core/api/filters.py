@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -53,6 +55,22 @@ class CodeListField(forms.Field):
             raise forms.ValidationError(
                 _("Unknown code: %(codes)s.") % {"codes": ", ".join(unknown)}, code="invalid_code"
             )
+
+
+class FilterSetOnViewBackend(DjangoFilterBackend):
+    """DjangoFilterBackend that leaves the filterset it filtered with on the view
+    (`view.filterset`, None without one), for what the view derives from it (e.g. a count's
+    cache key)."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        # DjangoFilterBackend.filter_queryset, keeping the filterset.
+        filterset = self.get_filterset(request, queryset, view)
+        view.filterset = filterset
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        return filterset.qs
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -24,9 +24,11 @@ currencies), nothing is stored: `total_investment_cny` and `external_investment_
 are annotated on every row by `projects_with_cny`.
 """
 
+import copy
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
@@ -55,9 +57,11 @@ from django.db.models import (
 )
 from django.db.models.expressions import Col
 from django.db.models.functions import Round
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries as all_countries
+from django_filters.constants import EMPTY_VALUES
 
 from core.api.filters import CodeListFilter
 from core.models import CooperationMode, Corridor, Region, Sector
@@ -229,7 +233,32 @@ class ProjectFilterForm(forms.Form):
         return data
 
 
+def _bound_copy(filter_: django_filters.Filter, filterset: Any, model: Any) -> Any:
+    """A copy of the class-level `filter_` for one filterset: its own `parent` and `model`,
+    and for a method filter its own FilterMethod (a copied one would still resolve the
+    method on the filter it was copied from). Everything else (the form field, `extra`,
+    labels) is shared: the filters only read it."""
+    bound = copy.copy(filter_)
+    bound.model = model
+    bound.parent = filterset
+    if filter_.method is not None:
+        bound.method = filter_.method
+    return bound
+
+
 class ProjectFilter(django_filters.FilterSet):
+    """Built once per request by the API and the opportunity browser.
+
+    django-filter's FilterSet deep-copies every declared filter (their querysets, labels
+    and choices included) and then builds a new form class from them for every instance,
+    about a quarter of a filtered list's Python time. Here the filters are shallow copies
+    bound to this instance (`_bound_copy`) and the form class is built once per filterset
+    class (its fields are copied per form by Django, as for any form), so instances share
+    nothing they write to: tests/api/test_project_filter_sharing.py runs them in threads.
+    """
+
+    _form_class_lock: ClassVar[threading.Lock] = threading.Lock()
+
     sector = CodeListFilter(
         valid_codes=_codes(Sector),
         method="filter_sector",
@@ -295,6 +324,45 @@ class ProjectFilter(django_filters.FilterSet):
         model = Project
         fields: list[str] = []
         form = ProjectFilterForm
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ):
+        # FilterSet.__init__, with _bound_copy instead of copy.deepcopy(base_filters).
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        type(self).shared_form_class()  # the class-level filters build their fields first
+        self.filters = {
+            name: _bound_copy(filter_, self, queryset.model)
+            for name, filter_ in self.base_filters.items()
+        }
+
+    @classmethod
+    def shared_form_class(cls) -> type[forms.Form]:
+        """The form class of this filterset class (FilterSet.get_form_class builds the same
+        class for every instance), built on first use."""
+        form_class = cls.__dict__.get("_shared_form_class")
+        if form_class is None:
+            with ProjectFilter._form_class_lock:
+                form_class = cls.__dict__.get("_shared_form_class")
+                if form_class is None:
+                    fields = {name: filter_.field for name, filter_ in cls.base_filters.items()}
+                    form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+                    cls._shared_form_class = form_class
+        return form_class
+
+    def get_form_class(self) -> type[forms.Form]:
+        return type(self).shared_form_class()
 
     # The filters ---------------------------------------------------------------------
 
@@ -404,6 +472,41 @@ class ProjectFilter(django_filters.FilterSet):
         if "rank" in queryset.query.annotations:
             return queryset.order_by("-rank", "reference", "pk")
         return queryset.order_by("reference", "pk")
+
+    def selection_key(self) -> str:
+        """Everything the rows this filterset selects depend on, beyond the queryset it was
+        given (call after filtering): the validated parameters but `ordering`, the
+        exchange rates, and the reference data the sector and place filters expanded
+        their codes with. Equal keys over the same base queryset select the same rows, so
+        the project list caches its counts under it (with the viewer's visibility) without
+        compiling the counting query's SQL to name it."""
+        parts: list[tuple[str, Any]] = []
+        for name, value in sorted(self.form.cleaned_data.items()):
+            if name == "ordering" or value in EMPTY_VALUES:
+                continue
+            parts.append((name, _key_value(value)))
+        parts.append(("rates", tuple(sorted(self.rates.items()))))
+        if getattr(self, "_sector_codes", None) is not None:
+            parts.append(("sector_codes", tuple(self._sector_codes)))
+        if getattr(self, "_region_members", None) is not None:
+            parts.append(
+                (
+                    "regions",
+                    tuple(sorted((r, tuple(sorted(m))) for r, m in self._region_members.items())),
+                )
+            )
+        return repr(parts)
+
+
+def _key_value(value: Any) -> Any:
+    """A validated filter value as plain, comparable data for selection_key."""
+    if isinstance(value, QuerySet):  # ModelMultipleChoiceField: the chosen rows
+        return tuple(sorted(row.pk for row in value))
+    if hasattr(value, "_meta"):  # ModelChoiceField: one row
+        return ("pk", value.pk)
+    if isinstance(value, list | tuple):
+        return tuple(_key_value(item) for item in value)
+    return (type(value).__name__, str(value))
 
 
 # `list` would shadow the builtin inside the class body, so it is added here; it goes

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api.base import ApiViewMixin, CappedCountPagination, error_responses
 from core.api.errors import Conflict, bad_request
+from core.api.filters import FilterSetOnViewBackend
 from core.money import exchange_rates_latest
 from enterprises.api.permissions import actor_for
 from projects import services, workflow
@@ -31,7 +32,7 @@ from projects.api.serializers import (
     ProjectWithdrawInputSerializer,
 )
 from projects.models import OpportunityList, Park, Project
-from projects.selectors import project_list_visible_to
+from projects.selectors import project_list_visible_to, project_visibility_key
 
 PROJECT_EXAMPLE = {
     "id": 2,
@@ -92,7 +93,7 @@ def _transition(call, **kwargs) -> None:
 class ProjectCountPagination(CappedCountPagination):
     """Counts cached until a project changes (projects.api.counts)."""
 
-    django_paginator_class = ProjectCountPaginator
+    paginator_class = ProjectCountPaginator
 
 
 _project_responses = {200: ProjectSerializer, **error_responses(400, 401, 403, 404, 409)}
@@ -151,7 +152,19 @@ class ProjectViewSet(
     serializer_class = ProjectSerializer
     permission_classes = [ProjectPermission]
     filterset_class = ProjectFilter
+    filter_backends = [FilterSetOnViewBackend]
     pagination_class = ProjectCountPagination
+    filterset: ProjectFilter | None = None
+
+    def count_key(self) -> str | None:
+        """Names the rows this request counts, for the cached count (ProjectCountPaginator):
+        the viewer's visibility and the filterset's selection (ProjectFilter.selection_key).
+        The base queryset is get_queryset's, whose rows depend on nothing else."""
+        if self.filterset is None:
+            return None
+        actor = actor_for(self.request)
+        visibility = project_visibility_key(user=actor.user, enterprise=actor.enterprise)
+        return f"projects|{visibility}|{self.filterset.selection_key()}"
 
     def get_queryset(self) -> QuerySet[Project]:
         projects = project_list_visible_to(
