@@ -40,7 +40,7 @@ from matchmaking.features import (
 )
 from matchmaking.models import Match, MatchingConfig
 from matchmaking.scoring.reasons import MAX_TERMS
-from matchmaking.scoring.text import analyse, rank_terms
+from matchmaking.scoring.text import TermTable, TextIndex, analyse, rank_terms, text_words
 from matchmaking.selectors import matching_config_current, matching_weights
 from matchmaking.signals import matches_stored
 from projects.models import Project
@@ -118,24 +118,33 @@ _SIDES = ("project", "enterprise", "fit", "points")
 
 
 def _components_json(scores: scoring.PairScores) -> list[str]:
-    """`_components_rows` as compact JSON text per pair, from one format string per row.
+    """`_components_rows` as compact JSON text per pair, built column by column.
 
-    The values are the same rounded Python floats, written with `repr` as `json` does.
+    The values are the same rounded Python floats, written with `repr` as `json` does. Each
+    component's text is formatted once per distinct (project, enterprise, fit, points)
+    quadruple (compared by their bytes, so 0.0 and -0.0 stay apart), then the seven
+    components are concatenated as object arrays.
     """
-    names = list(scores.components)
-    template = (
-        "{"
-        + ",".join(f'"{n}":{{' + ",".join(f'"{s}":%r' for s in _SIDES) + "}" for n in names)
-        + "}"
-    )
-    columns = [
-        np.round(
-            scores.components[n][side].astype(np.float64), 2 if side == "points" else 3
-        ).tolist()
-        for n in names
-        for side in _SIDES
-    ]
-    return [template % values for values in zip(*columns, strict=True)]
+    n = len(scores.score)
+    joined = np.full(n, "{", dtype=object)
+    for position, (name, parts) in enumerate(scores.components.items()):
+        values = np.stack(
+            [
+                np.round(parts[side].astype(np.float64), 2 if side == "points" else 3)
+                for side in _SIDES
+            ],
+            axis=1,
+        )
+        keys = np.ascontiguousarray(values).view(np.dtype((np.void, 8 * len(_SIDES)))).ravel()
+        _unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        lead = "," if position else ""
+        texts = [
+            f'{lead}"{name}":{{"project":{a!r},"enterprise":{b!r},"fit":{c!r},"points":{d!r}}}'
+            for a, b, c, d in values[first].tolist()
+        ]
+        joined += np.array(texts, dtype=object)[inverse.ravel()]
+    joined += "}"
+    return joined.tolist()
 
 
 def _without_owner(scores: scoring.PairScores) -> scoring.PairScores:
@@ -183,6 +192,28 @@ def _terms(
     for pr, er, p_id, e_id in zip(p_rows, e_rows, p_ids, e_ids, strict=True):
         common = p_tokens[pr] & e_tokens[er]
         out[(p_id, e_id)] = rank_terms(common, index=index, limit=MAX_TERMS, rarity=rarity)
+    return out
+
+
+def _term_table(tables: dict, index: TextIndex, p_tokens: _Tokens, n_projects: int) -> TermTable:
+    """The projects' words as columns, rarest first by `index` (built once per index)."""
+    found = tables.get(id(index))
+    if found is None or found[1] is not index:
+        table = TermTable.of([p_tokens[row] for row in range(n_projects)], index=index)
+        found = tables[id(index)] = (table, index)
+    return found[0]
+
+
+def _pair_terms(scores: scoring.PairScores, table: TermTable, e_terms) -> list[list[str]]:
+    """Per pair, the words both texts use, rarest first (what `_terms` gives), or [] where
+    the text fit is too low to be a reason."""
+    out: list[list[str]] = [[]] * len(scores.score)
+    rows = np.flatnonzero(scores.components["text"]["fit"] >= scoring.reasons.TEXT_REASON_MIN_FIT)
+    shared = table.shared(
+        scores.project_rows[rows], e_terms, scores.enterprise_rows[rows], MAX_TERMS
+    )
+    for i, terms in zip(rows.tolist(), shared, strict=True):
+        out[i] = terms
     return out
 
 
@@ -234,7 +265,39 @@ def _copy_text(rows: list[tuple]) -> str:
     )
 
 
+def _copy_columns(
+    *,
+    project_ids: list[int],
+    enterprise_ids: list[int],
+    scores: list[float],
+    statuses: list[int],
+    components: list[str],
+    reasons: list[str],
+    version: int,
+    at,
+) -> str:
+    """The same text as `_copy_text` for rows given as columns (one format per row, then
+    one backslash doubling over the whole text: only the JSON columns can hold one)."""
+    flags = {
+        s: ("t" if s == scoring.STATUS_ELIGIBLE else "f") + "\t" + STATUS_REASON.get(s, "")
+        for s in set(statuses)
+    }
+    tail = f"\t{version}\t{at.isoformat()}\n"
+    text = "".join(
+        f"{p}\t{e}\t{score!r}\t{flags[st]}\t{comps}\t{why}{tail}"
+        for p, e, score, st, comps, why in zip(
+            project_ids, enterprise_ids, scores, statuses, components, reasons, strict=True
+        )
+    )
+    return text.replace("\\", "\\\\")
+
+
 def _upsert_postgresql(rows: list[tuple]) -> list[int]:
+    """`_upsert_copy` of rows given as tuples (the `_PG_COLUMNS`)."""
+    return _upsert_copy(_copy_text(rows))
+
+
+def _upsert_copy(text: str) -> list[int]:
     """COPY into a temporary table, then one INSERT ... ON CONFLICT; returns new eligible ids.
 
     A stored row whose score, eligibility, components, reasons and configuration version are
@@ -256,7 +319,7 @@ def _upsert_postgresql(rows: list[tuple]) -> list[int]:
         )
         cursor.execute(f"TRUNCATE {_PG_STAGE}")
         with cursor.cursor.copy(f"COPY {_PG_STAGE} ({cols}) FROM STDIN") as copy:
-            copy.write(_copy_text(rows))
+            copy.write(text)
         cursor.execute(
             f"INSERT INTO {_PG_KEPT} SELECT project_id, enterprise_id FROM {_PG_STAGE}"  # noqa: S608
         )
@@ -358,8 +421,9 @@ def _score_and_store(
     fast = _copy_upsert_available()
     p_tokens = _Tokens(project_texts)
     timings = summary.timings
-    fragments: dict[str, dict] = {}
+    fragments: dict = {}
     rarity: dict[str, tuple[float, str]] = {}
+    tables: dict[int, tuple[TermTable, TextIndex]] = {}
     new_ids: list[int] = []
     with transaction.atomic():
         before = (
@@ -372,6 +436,15 @@ def _score_and_store(
         for part in parts:
             eb = part.eb
             e_tokens = _Tokens(part.texts, part.tokens)
+            if fast:
+                t = time.perf_counter()
+                table = _term_table(tables, eb.text_index, p_tokens, len(pb))
+                e_terms = table.encode(
+                    lambda row, texts=part.texts: text_words(texts[row]),
+                    part.enterprise_rows,
+                    len(eb),
+                )
+                timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
             for lo in range(0, len(part.project_rows), STORE_BATCH_SIZE):
                 t = time.perf_counter()
                 scores = _without_owner(
@@ -383,43 +456,58 @@ def _score_and_store(
                         weights,
                     )
                 )
-                explained = {
-                    "projects": pb.records,
-                    "enterprises": eb.records,
-                    "vocab": vocab,
-                    "terms": _terms(scores, pb, eb, p_tokens, e_tokens, rarity),
-                }
-                reasons = (
-                    scoring.explain_pairs_json(scores, cache=fragments, **explained)
-                    if fast
-                    else scoring.explain_pairs(scores, **explained)
-                )
-                components = _components_json(scores) if fast else _components_rows(scores)
                 p_ids = pb.ids[scores.project_rows].tolist()
                 e_ids = eb.ids[scores.enterprise_rows].tolist()
                 score = np.round(scores.score.astype(np.float64), 2).tolist()
                 status = scores.status.tolist()
-                rows = [
-                    (
-                        p_ids[i],
-                        e_ids[i],
-                        score[i],
-                        status[i] == scoring.STATUS_ELIGIBLE,
-                        STATUS_REASON.get(status[i], ""),
-                        components[i],
-                        reasons[i],
-                        config.version,
-                        now,
-                    )
-                    for i in range(len(score))
-                ]
-                timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
-                t = time.perf_counter()
                 if fast:
-                    new_ids.extend(_upsert_postgresql(rows))
+                    text = _copy_columns(
+                        project_ids=p_ids,
+                        enterprise_ids=e_ids,
+                        scores=score,
+                        statuses=status,
+                        components=_components_json(scores),
+                        reasons=scoring.explain_pairs_json(
+                            scores,
+                            projects=pb.records,
+                            enterprises=eb.records,
+                            vocab=vocab,
+                            pair_terms=_pair_terms(scores, table, e_terms),
+                            cache=fragments,
+                        ),
+                        version=config.version,
+                        at=now,
+                    )
+                    timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
+                    t = time.perf_counter()
+                    new_ids.extend(_upsert_copy(text))
                 else:
+                    reasons = scoring.explain_pairs(
+                        scores,
+                        projects=pb.records,
+                        enterprises=eb.records,
+                        vocab=vocab,
+                        terms=_terms(scores, pb, eb, p_tokens, e_tokens, rarity),
+                    )
+                    components = _components_rows(scores)
+                    rows = [
+                        (
+                            p_ids[i],
+                            e_ids[i],
+                            score[i],
+                            status[i] == scoring.STATUS_ELIGIBLE,
+                            STATUS_REASON.get(status[i], ""),
+                            components[i],
+                            reasons[i],
+                            config.version,
+                            now,
+                        )
+                        for i in range(len(score))
+                    ]
+                    timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
+                    t = time.perf_counter()
                     _upsert_generic(rows)
-                summary.stored += len(rows)
+                summary.stored += len(score)
                 timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
         t = time.perf_counter()
         if before is not None:

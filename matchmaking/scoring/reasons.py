@@ -8,7 +8,7 @@ A reason is a dict: {"code": str, "side": "rule" | "project" | "enterprise", "pa
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -244,101 +244,356 @@ def _encoded(reasons: list) -> str:
 def explain_pairs_json(
     scores: PairScores,
     *,
-    projects: tuple[ProjectRecord, ...],
-    enterprises: tuple[EnterpriseRecord, ...],
+    projects: Sequence[ProjectRecord],
+    enterprises: Sequence[EnterpriseRecord],
     vocab: Vocabulary,
     terms: Mapping[tuple[int, int], list[str]] | None = None,
-    cache: dict[str, dict] | None = None,
+    pair_terms: Sequence[Sequence[str]] | None = None,
+    cache: dict | None = None,
 ) -> list[str]:
     """`explain_pairs` as compact JSON text per pair (what the COPY upsert stores), faster.
 
     Every reason but the capacity and text ones depends on a few fields of the two records
-    (sectors, places, modes, corridors, ownership, the rule), which repeat across pairs: each
-    distinct combination is explained by the same functions as `explain_pair` and encoded
-    once, and the components are ordered by points for all pairs at once with NumPy.
+    (sectors, places, modes, corridors, ownership, the rule), which repeat across pairs. The
+    fields are interned as small integers once per record, each pair gets one integer key
+    per component (NumPy), each distinct key is explained by the same functions as
+    `explain_pair` and encoded once, and the fragments are put in points order and joined
+    column by column (object arrays), not pair by pair.
     `json.loads` of each string equals the corresponding `explain_pairs` list (tested).
+    The shared terms of a pair come from `pair_terms` (one sequence per pair, rarest first)
+    or else from `terms` (keyed by project and enterprise id).
     Pass the same `cache` dict to successive calls with the same `vocab` to keep the
-    encoded fragments (keyed by record values only, so any records may share it).
+    encoded fragments and the interned fields (checked by identity of the record sequences).
     """
     n = len(scores.score)
     if n == 0:
         return []
-    comps = scores.components
-    points = np.stack([comps[c]["points"] for c in _ORDER], axis=1)
-    orders = np.argsort(-points, axis=1, kind="stable").tolist()
-    low_side = (comps["sector"]["enterprise"].astype(np.float64) < 0.5).tolist()
-    text_ok = (comps["text"]["fit"].astype(np.float64) >= TEXT_REASON_MIN_FIT).tolist()
-    status = scores.status.tolist()
-    terms = terms or {}
     cache = {} if cache is None else cache
-    rule_c, sector_c, region_c, corridor_c, mode_c, owner_c = (
-        cache.setdefault(name, {})
-        for name in ("rule", "sector", "region", "corridor", "mode", "ownership")
-    )
-    money_c: dict = {}
-    out = []
-    for i, (pr, er) in enumerate(
-        zip(scores.project_rows.tolist(), scores.enterprise_rows.tolist(), strict=True)
+    if cache.get("vocab") is not vocab:  # everything cached is per vocabulary
+        cache.clear()
+        cache["vocab"] = vocab
+        cache["interned"] = {"sector_bits": _sector_bits(cache, vocab)}
+    pr = scores.project_rows.astype(np.int64)
+    er = scores.enterprise_rows.astype(np.int64)
+    pk = _keys(cache, "projects", projects, np.unique(pr), _project_keys)
+    ek = _keys(cache, "enterprises", enterprises, np.unique(er), _enterprise_keys)
+    comps = scores.components
+    status = scores.status.astype(np.int64)
+    low = comps["sector"]["enterprise"].astype(np.float64) < 0.5
+    text_ok = comps["text"]["fit"].astype(np.float64) >= TEXT_REASON_MIN_FIT
+
+    def fragments(name: str, codes: np.ndarray, make, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each pair's encoded fragment of `name` (",{...}" or ""), one `make` per new key."""
+        table = cache.setdefault(name, {})
+        unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        at = np.arange(n) if rows is None else rows
+        values = []
+        for code, i in zip(unique.tolist(), first.tolist(), strict=True):
+            found = table.get(code)
+            if found is None:
+                p, e = projects[int(pr[at[i]])], enterprises[int(er[at[i]])]
+                encoded = _encoded(make(p, e, at[i]))
+                found = table[code] = "," + encoded if encoded else ""
+            values.append(found)
+        return np.array(values, dtype=object)[inverse.ravel()]
+
+    p_of, e_of = pk[pr], ek[er]
+    parts = np.empty((n, len(_ORDER)), dtype=object)
+    sector_bits = _sector_bits(cache, vocab)
+    if (
+        sector_bits is not None
+        and (p_of[:, _P_SBITS] >= 0).all()
+        and (e_of[:, _E_SBITS] >= 0).all()
     ):
-        p, e = projects[pr], enterprises[er]
-        rule = ""
-        if status[i] != STATUS_ELIGIBLE or (
-            e.foreign and p.negative_rule == "chinese_control" and p.location_country == "CN"
-        ):
-            key = (status[i], p.negative_rule, p.negative_sector, p.modes, e.foreign, e.modes)
-            rule = rule_c.get(key)
-            if rule is None:
-                rule = rule_c[key] = _encoded(_rule_reason(status[i], p, e, vocab))
-        key = (p.sectors, e.sectors, low_side[i])
-        sector = sector_c.get(key)
-        if sector is None:
-            side = 0.0 if low_side[i] else 1.0
-            sector = sector_c[key] = _encoded(_sector_reasons(p, e, side))
-        key = (p.target_places, p.location_country, e.country, e.places)
-        region = region_c.get(key)
-        if region is None:
-            region = region_c[key] = _encoded(_region_reasons(p, e, vocab))
-        key = (p.corridors, e.corridors)
-        corridor = corridor_c.get(key)
-        if corridor is None:
-            corridor = corridor_c[key] = _encoded(_corridor_reasons(p, e))
-        key = (p.modes, e.modes)
-        mode = mode_c.get(key)
-        if mode is None:
-            mode = mode_c[key] = _encoded(_mode_reasons(p, e))
-        key = (p.partner_ownership, e.ownership)
-        owner = owner_c.get(key)
-        if owner is None:
-            owner = owner_c[key] = _encoded(_ownership_reasons(p, e))
-        capacity = _capacity_json(p, e, er, money_c)
-        text = ""
-        if text_ok[i]:
-            shared = terms.get((p.id, e.id))
-            if shared:
-                text = _dumps(_reason("text_terms", "project", terms=shared[:MAX_TERMS]))
-        parts = (sector, region, capacity, text, corridor, mode, owner)
-        pieces = [rule] if rule else []
-        pieces.extend(x for c in orders[i] if (x := parts[c]))
-        out.append("[" + ",".join(pieces) + "]")
+        parts[:, 0] = _sector_column(cache, vocab, p_of, e_of, low)
+    else:  # a code outside the vocabulary: one explanation per distinct pair of code lists
+        parts[:, 0] = fragments(
+            "sector",
+            (p_of[:, _P_SECTORS] << 32) | (e_of[:, _E_SECTORS] << 1) | low,
+            lambda p, e, i: _sector_reasons(p, e, 0.0 if low[i] else 1.0),
+        )
+    parts[:, 1] = fragments(
+        "region",
+        (p_of[:, _P_REGION] << 32) | e_of[:, _E_REGION],
+        lambda p, e, i: _region_reasons(p, e, vocab),
+    )
+    parts[:, 2] = _capacity_column(cache, projects, enterprises, pr, er, pk, ek)
+    parts[:, 3] = _text_column(scores, text_ok, projects, enterprises, terms, pair_terms, cache)
+    parts[:, 4] = fragments(
+        "corridor",
+        (p_of[:, _P_CORRIDORS] << 32) | e_of[:, _E_CORRIDORS],
+        lambda p, e, i: _corridor_reasons(p, e),
+    )
+    parts[:, 5] = fragments(
+        "mode",
+        (p_of[:, _P_MODES] << 32) | e_of[:, _E_MODES],
+        lambda p, e, i: _mode_reasons(p, e),
+    )
+    parts[:, 6] = fragments(
+        "ownership",
+        (p_of[:, _P_OWNERSHIP] << 32) | e_of[:, _E_OWNERSHIP],
+        lambda p, e, i: _ownership_reasons(p, e),
+    )
+    points = np.stack([comps[c]["points"] for c in _ORDER], axis=1)
+    ordered = np.take_along_axis(parts, np.argsort(-points, axis=1, kind="stable"), axis=1)
+    joined = np.full(n, "", dtype=object)
+    ruled = np.flatnonzero(
+        (status != STATUS_ELIGIBLE) | ((e_of[:, _E_FOREIGN] == 1) & (p_of[:, _P_CONTROL_CN] == 1))
+    )
+    if ruled.size:
+        joined[ruled] = fragments(
+            "rule",
+            (status[ruled] << 56)
+            | (p_of[ruled, _P_RULE] << 33)
+            | (e_of[ruled, _E_FOREIGN] << 32)
+            | e_of[ruled, _E_MODES],
+            lambda p, e, i: _rule_reason(int(status[i]), p, e, vocab),
+            rows=ruled,
+        )
+    for column in range(len(_ORDER)):
+        joined += ordered[:, column]
+    return ["[" + text[1:] + "]" for text in joined.tolist()]
+
+
+# Columns of the interned record fields (see `_project_keys` / `_enterprise_keys`).
+(
+    _P_SECTORS,
+    _P_REGION,
+    _P_CORRIDORS,
+    _P_MODES,
+    _P_OWNERSHIP,
+    _P_RULE,
+    _P_CONTROL_CN,
+    _P_SBITS,
+    _P_SADJ,
+) = range(9)
+_E_SECTORS, _E_REGION, _E_CORRIDORS, _E_MODES, _E_OWNERSHIP, _E_FOREIGN, _E_SBITS, _E_SADJ = range(
+    8
+)
+
+
+def _sector_bits(cache: dict, vocab: Vocabulary) -> tuple[dict[str, int], list[int]] | None:
+    """Bit of each sector code and, per bit, the bits of its related codes (parent/child).
+
+    None when the vocabulary has more codes than an int64 holds bits.
+    """
+    held = cache.get("sector_bits")
+    if held is None or held[0] is not vocab:
+        codes = vocab.sectors
+        if len(codes) > 62:
+            held = cache["sector_bits"] = (vocab, None)
+        else:
+            bit = {code: i for i, code in enumerate(codes)}
+            related = [
+                sum(1 << j for j, other in enumerate(codes) if _related(code, other))
+                for code in codes
+            ]
+            held = cache["sector_bits"] = (vocab, (bit, related))
+    return held[1]
+
+
+def _sector_masks(tables: dict, sectors: tuple[str, ...]) -> tuple[int, int]:
+    """(bits of the codes, bits of the codes related to any of them), or (-1, -1)."""
+    bits = tables.get("sector_bits")
+    if bits is None:
+        return -1, -1
+    bit, related = bits
+    own = adjacent = 0
+    for code in sectors:
+        i = bit.get(code)
+        if i is None:
+            return -1, -1
+        own |= 1 << i
+        adjacent |= related[i]
+    return own, adjacent
+
+
+def _sector_column(
+    cache: dict, vocab: Vocabulary, p_of: np.ndarray, e_of: np.ndarray, low: np.ndarray
+) -> np.ndarray:
+    """`_sector_reasons` of every pair, encoded (",[...]"), from the codes' bit masks.
+
+    Same codes = p & e; related = codes of the project's not in e that are related to one
+    of e's; the breadth reason counts e's codes that are the project's or related to one.
+    Each distinct (same, related, none, breadth) outcome is encoded once.
+    """
+    p_bits, p_adj = p_of[:, _P_SBITS], p_of[:, _P_SADJ]
+    e_bits, e_adj = e_of[:, _E_SBITS], e_of[:, _E_SADJ]
+    same = p_bits & e_bits
+    related = p_bits & ~e_bits & e_adj
+    none = np.where((same == 0) & (related == 0), p_bits, 0)
+    total = np.bitwise_count(e_bits).astype(np.int64)
+    matched = np.bitwise_count(e_bits & (p_bits | p_adj)).astype(np.int64)
+    breadth = np.where((total > 1) & low, (1 << 16) | (matched << 8) | total, 0)
+    keys = np.ascontiguousarray(np.stack([same, related, none, breadth], axis=1))
+    unique, inverse = np.unique(keys.view(np.dtype((np.void, 32))).ravel(), return_inverse=True)
+    table = cache.setdefault("sector_outcomes", {})
+    codes = vocab.sectors
+
+    def names(mask: int) -> list[str]:
+        return sorted(codes[i] for i in range(len(codes)) if mask >> i & 1)
+
+    values = []
+    for key in np.frombuffer(unique.tobytes(), dtype=np.int64).reshape(-1, 4).tolist():
+        found = table.get(tuple(key))
+        if found is None:
+            s_mask, r_mask, n_mask, b = key
+            out = []
+            if s_mask:
+                out.append(_reason("sector_same", "project", codes=names(s_mask)))
+            if r_mask:
+                out.append(_reason("sector_related", "project", codes=names(r_mask)))
+            if not s_mask and not r_mask:
+                out.append(_reason("sector_none", "project", codes=names(n_mask)))
+            if b:
+                out.append(
+                    _reason("sector_breadth", "enterprise", matched=(b >> 8) & 0xFF, total=b & 0xFF)
+                )
+            found = table[tuple(key)] = "," + _encoded(out)
+        values.append(found)
+    return np.array(values, dtype=object)[inverse.ravel()]
+
+
+def _intern(table: dict, value) -> int:
+    found = table.get(value)
+    if found is None:
+        found = table[value] = len(table)
+    return found
+
+
+def _project_keys(tables: dict, p: ProjectRecord) -> tuple[int, ...]:
+    return (
+        _intern(tables.setdefault("p_sectors", {}), p.sectors),
+        _intern(tables.setdefault("p_region", {}), (p.target_places, p.location_country)),
+        _intern(tables.setdefault("p_corridors", {}), p.corridors),
+        _intern(tables.setdefault("modes", {}), p.modes),
+        _intern(tables.setdefault("p_ownership", {}), p.partner_ownership),
+        _intern(
+            tables.setdefault("p_rule", {}),
+            (p.negative_rule, p.negative_sector, p.modes, p.location_country),
+        ),
+        int(p.negative_rule == "chinese_control" and p.location_country == "CN"),
+        *_sector_masks(tables, p.sectors),
+    )
+
+
+def _enterprise_keys(tables: dict, e: EnterpriseRecord) -> tuple[int, ...]:
+    return (
+        _intern(tables.setdefault("e_sectors", {}), e.sectors),
+        _intern(tables.setdefault("e_region", {}), (e.country, e.places)),
+        _intern(tables.setdefault("e_corridors", {}), e.corridors),
+        _intern(tables.setdefault("modes", {}), e.modes),
+        _intern(tables.setdefault("e_ownership", {}), e.ownership),
+        int(bool(e.foreign)),
+        *_sector_masks(tables, e.sectors),
+    )
+
+
+def _keys(cache: dict, name: str, records: Sequence, rows: np.ndarray, make) -> np.ndarray:
+    """Interned fields of `records` (a row per record; filled for `rows` as needed).
+
+    Remembered for the last `records` sequence seen under `name` (by identity: the cache
+    holds a reference to it, so its id cannot be reused while remembered).
+    """
+    tables = cache.setdefault("interned", {})
+    held = cache.get(name)
+    if held is None or held[0] is not records:
+        width = len(make(tables, records[int(rows[0])]))
+        held = cache[name] = (records, np.full((len(records), width), -1, dtype=np.int64))
+    keys = held[1]
+    for row in rows[keys[rows, 0] < 0].tolist():
+        keys[row] = make(tables, records[row])
+    return keys
+
+
+def _capacity_column(
+    cache: dict,
+    projects: Sequence[ProjectRecord],
+    enterprises: Sequence[EnterpriseRecord],
+    pr: np.ndarray,
+    er: np.ndarray,
+    pk: np.ndarray,
+    ek: np.ndarray,
+) -> np.ndarray:
+    """`_capacity_reason` of every pair, encoded (",{...}"), from per-record strings."""
+    held = cache.get("capacity")
+    if held is None or held[0] is not projects or held[1] is not enterprises:
+        held = cache["capacity"] = (projects, enterprises, {}, {})
+    p_parts, e_parts = held[2], held[3]
+    for row in np.unique(pr).tolist():
+        if row not in p_parts:
+            sought = projects[row].sought_cny
+            p_parts[row] = (
+                bool(sought),
+                np.nan if sought is None else float(sought),
+                f"{round(sought)}," if sought else "",
+            )
+    for row in np.unique(er).tolist():
+        if row not in e_parts:
+            e = enterprises[row]
+            lo, hi = e.investment_min_cny, e.investment_max_cny
+            e_parts[row] = (
+                lo is None and hi is None,
+                np.nan if lo is None else float(lo),
+                np.nan if hi is None else float(hi),
+                f'"min_cny":{_dumps(lo and round(lo))},"max_cny":{_dumps(hi and round(hi))}}}}}',
+            )
+    p_list = [p_parts[row] for row in pr.tolist()]
+    e_list = [e_parts[row] for row in er.tolist()]
+    sought_ok = np.fromiter((v[0] for v in p_list), dtype=bool, count=len(p_list))
+    sought = np.fromiter((v[1] for v in p_list), dtype=np.float64, count=len(p_list))
+    unknown = np.fromiter((v[0] for v in e_list), dtype=bool, count=len(e_list))
+    lo = np.fromiter((v[1] for v in e_list), dtype=np.float64, count=len(e_list))
+    hi = np.fromiter((v[2] for v in e_list), dtype=np.float64, count=len(e_list))
+    with np.errstate(invalid="ignore"):
+        below = ~np.isnan(hi) & (sought > hi)
+        above = ~below & ~np.isnan(lo) & (sought < lo)
+    code = np.where(below, 1, np.where(above, 2, 3))
+    code[~sought_ok | unknown] = 0
+    heads = np.array(
+        [
+            "",
+            ',{"code":"capacity_below","side":"project","params":{"sought_cny":',
+            ',{"code":"capacity_above","side":"project","params":{"sought_cny":',
+            ',{"code":"capacity_within","side":"project","params":{"sought_cny":',
+        ],
+        dtype=object,
+    )
+    out = np.empty(len(pr), dtype=object)
+    known = np.flatnonzero(code > 0)
+    out[code == 0] = ',{"code":"capacity_unknown","side":"project","params":{}}'
+    if known.size:
+        p_text = np.array([v[2] for v in p_list], dtype=object)
+        e_text = np.array([v[3] for v in e_list], dtype=object)
+        out[known] = heads[code[known]] + p_text[known] + e_text[known]
     return out
 
 
-def _capacity_json(p: ProjectRecord, e: EnterpriseRecord, er: int, cache: dict) -> str:
-    """`_capacity_reason` encoded, with the enterprise's rounded range encoded once."""
-    lo, hi, sought = e.investment_min_cny, e.investment_max_cny, p.sought_cny
-    if not sought or (lo is None and hi is None):
-        return '{"code":"capacity_unknown","side":"project","params":{}}'
-    bounds = cache.get(er)
-    if bounds is None:
-        bounds = cache[er] = (
-            f'"min_cny":{_dumps(lo and round(lo))},"max_cny":{_dumps(hi and round(hi))}'
-        )
-    if hi is not None and sought > hi:
-        code = "capacity_below"
-    elif lo is not None and sought < lo:
-        code = "capacity_above"
+def _text_column(
+    scores: PairScores,
+    text_ok: np.ndarray,
+    projects: Sequence[ProjectRecord],
+    enterprises: Sequence[EnterpriseRecord],
+    terms: Mapping[tuple[int, int], list[str]] | None,
+    pair_terms: Sequence[Sequence[str]] | None,
+    cache: dict,
+) -> np.ndarray:
+    """The text reason of every pair (",{...}" or "" when the fit is low or none is shared)."""
+    out = np.full(len(text_ok), "", dtype=object)
+    rows = np.flatnonzero(text_ok).tolist()
+    if pair_terms is None:
+        terms = terms or {}
+        p_rows, e_rows = scores.project_rows.tolist(), scores.enterprise_rows.tolist()
+        found = [terms.get((projects[p_rows[i]].id, enterprises[e_rows[i]].id)) for i in rows]
     else:
-        code = "capacity_within"
-    return (
-        f'{{"code":"{code}","side":"project","params":{{"sought_cny":{round(sought)},{bounds}}}}}'
-    )
+        found = [pair_terms[i] for i in rows]
+    head = ',{"code":"text_terms","side":"project","params":{"terms":['
+    encoded = cache.setdefault("text", {})
+    for i, shared in zip(rows, found, strict=True):
+        if shared:
+            key = tuple(shared[:MAX_TERMS])
+            text = encoded.get(key)
+            if text is None:
+                text = encoded[key] = head + ",".join(_dumps(t) for t in key) + "]}}"
+            out[i] = text
+    return out

@@ -7,6 +7,7 @@ Runs of CJK characters are split into character bigrams so Chinese text matches 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,3 +122,90 @@ def shared_terms(
     """Words both texts use, rarest first: the evidence of a text match."""
     common = set(analyse(project_text)) & set(analyse(enterprise_text))
     return rank_terms(common, index=index, limit=limit)
+
+
+def text_words(text: str) -> set[str] | frozenset[str]:
+    """The words of `analyse(text)` as a set, plus, for ASCII text, its stop words and numbers.
+
+    For ASCII text the tokens are found without filtering them (faster than `analyse`):
+    the extra members are words `analyse` never returns, so intersecting the result with
+    analysed words gives exactly what intersecting `set(analyse(text))` gives. Other
+    text (CJK runs become bigrams) goes through `analyse`.
+    """
+    if text.isascii():
+        return set(_TOKEN.findall(text.lower()))
+    return frozenset(analyse(text))
+
+
+def _term_columns(terms: Sequence[str]) -> list[int]:
+    """`_term_column` of many terms with one transform (a term analyses to itself)."""
+    if not terms:
+        return []
+    m = _VECTORIZER.transform(list(terms)).tocsr()
+    counts = np.diff(m.indptr)
+    return [
+        int(m.indices[m.indptr[i]]) if counts[i] == 1 else _term_column(term)
+        for i, term in enumerate(terms)
+    ]
+
+
+@dataclass(frozen=True)
+class TermTable:
+    """The words of a few texts (a chunk's projects) as columns, rarest first.
+
+    `shared` gives, for pairs of one of these texts and another text's token set, the words
+    both use, rarest first, exactly as `rank_terms` orders them (-idf, then the word), with
+    sparse products over all pairs instead of a set intersection and a sort per pair.
+    """
+
+    terms: tuple[str, ...]  # column order: rarest first
+    column: dict[str, int]
+    rows: sparse.csr_matrix  # one row per text, 1 where it uses the term
+    index: TextIndex
+
+    @classmethod
+    def of(cls, token_sets: Sequence[frozenset[str]], *, index: TextIndex) -> TermTable:
+        words = sorted(set().union(*token_sets)) if token_sets else []
+        idf = index.idf[np.asarray(_term_columns(words), dtype=np.int64)] if words else []
+        ranked = sorted(zip(words, idf, strict=True), key=lambda wi: (-float(wi[1]), wi[0]))
+        terms = tuple(w for w, _idf in ranked)
+        column = {w: i for i, w in enumerate(terms)}
+        table = cls(terms, column, sparse.csr_matrix((0, len(terms))), index)
+        rows = table.encode(lambda i: token_sets[i], np.arange(len(token_sets)), len(token_sets))
+        return cls(terms, column, rows, index)
+
+    def encode(self, tokens, rows: np.ndarray, n: int) -> sparse.csr_matrix:
+        """n x terms: for each of `rows`, 1 where `tokens(row)` (a set of words) has the term.
+
+        `tokens(row)` may hold words no analysed text has (see `text_words`): only the
+        table's terms are looked at.
+        """
+        known = self.column.keys()
+        lengths = np.zeros(n, dtype=np.int64)
+        columns: list[int] = []
+        for row in np.unique(np.asarray(rows, dtype=np.int64)).tolist():
+            found = sorted(self.column[t] for t in known & tokens(row))
+            lengths[row] = len(found)
+            columns.extend(found)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        data = np.ones(len(columns), dtype=np.float32)
+        indices = np.asarray(columns, dtype=np.int64)
+        return sparse.csr_matrix((data, indices, indptr), shape=(n, len(self.terms)))
+
+    def shared(
+        self, rows: np.ndarray, others: sparse.csr_matrix, other_rows: np.ndarray, limit: int
+    ) -> list[list[str]]:
+        """For each pair (rows[i], other_rows[i]): the words both use, rarest first (<= limit)."""
+        if len(rows) == 0:
+            return []
+        both = self.rows[rows].multiply(others[other_rows]).tocsr()
+        both.eliminate_zeros()
+        if not both.has_sorted_indices:
+            both.sort_indices()
+        counts = np.minimum(np.diff(both.indptr), limit)
+        ends = np.cumsum(counts)
+        firsts = np.repeat(both.indptr[:-1], counts)
+        within = np.arange(int(ends[-1])) - np.repeat(ends - counts, counts)
+        names = np.array(self.terms, dtype=object)[both.indices[firsts + within]].tolist()
+        bounds = np.concatenate([[0], ends]).tolist()
+        return [names[a:b] for a, b in itertools.pairwise(bounds)]
