@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -107,6 +108,10 @@ class Match(models.Model):
     reasons = models.JSONField(_("reasons"), default=list)
     config_version = models.PositiveIntegerField(_("configuration version"))
     computed_at = models.DateTimeField(_("computed at"))
+    # When the pair was first stored (set by the database, never rewritten): a full rescore
+    # announces the pairs it created only after its final prune, as those created since it
+    # started that are still there (see services.matches_notify_created).
+    created_at = models.DateTimeField(_("created at"), db_default=Now())
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW)
     state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
 

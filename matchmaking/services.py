@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,9 @@ STORE_BATCH_SIZE = 20_000
 UPSERT_BATCH_SIZE = 2_000
 DELETE_BATCH_SIZE = 5_000
 RUN_KEY = "matchmaking:rescore-run:{run_id}"
+# How much earlier than its start a full rescore looks for the pairs it created (clock skew
+# between the machines of its tasks); see `rescore_run_since`.
+RUN_CLOCK_MARGIN = timedelta(minutes=10)
 UPDATE_FIELDS = [
     "score",
     "eligible",
@@ -408,8 +412,12 @@ def _score_and_store(
     config: MatchingConfig,
     scope: Q,
     summary: RescoreSummary,
+    notify: bool = True,
 ) -> None:
     """Explain and upsert the selected pairs in batches; delete untouched pairs left in `scope`.
+
+    With `notify`, `matches_stored` names the new eligible pairs; without, the caller
+    announces them after its prune (`matches_notify_created`).
 
     The untouched rows of `scope` this run did not store are the pairs no longer kept. On
     PostgreSQL they are found by the stored key set (unchanged rows are not rewritten, so
@@ -524,7 +532,8 @@ def _score_and_store(
             deleted, _ = (
                 Match.objects.filter(scope, state=Match.State.NEW).exclude(computed_at=now).delete()
             )
-        matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
+        if notify:
+            matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
         timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
     summary.created += len(new_ids)
     summary.deleted += deleted
@@ -551,6 +560,7 @@ def matches_rescore_projects(
     prune: bool = True,
     config: MatchingConfig | None = None,
     store: FeatureStore | None = None,
+    notify: bool = True,
 ) -> RescoreSummary:
     """Score published projects (all, or `project_ids`) against every enterprise and store.
 
@@ -558,6 +568,9 @@ def matches_rescore_projects(
     to explain and store the pairs kept in each chunk. With `prune`, enterprises that
     gained a project drop the ones beyond their K best in a `matchmaking.prune` task
     enqueued on commit (a full rescore prunes once at the end instead, see `matches_prune`).
+    A chunk of a full rescore passes `notify=False`: each chunk keeps every enterprise's K
+    best among its own projects, most of which the final prune deletes, so the pairs are
+    announced after that prune (`matches_prune(created_since=...)`), never before.
     """
     started = time.perf_counter()
     summary = RescoreSummary()
@@ -586,6 +599,7 @@ def matches_rescore_projects(
         config=config,
         scope=scope,
         summary=summary,
+        notify=notify,
     )
     if prune:
         touched = sorted(set(selection.enterprise_ids.tolist()))
@@ -674,22 +688,49 @@ def matches_prune(
     config: MatchingConfig | None = None,
     project_ids: list[int] | None = None,
     enterprise_ids: list[int] | None = None,
+    created_since: datetime | None = None,
 ) -> int:
     """Delete untouched matches outside both their project's and their enterprise's K best.
 
     Ranks are by score (ties by id) over the rows in scope; with a scope, the other side's
     rank is computed on a subset, which can only make it smaller, so pruning a scope
-    never deletes a row the full prune would keep.
+    never deletes a row the full prune would keep. With `created_since` (the final prune
+    of a full rescore), the eligible pairs created since then that survived are announced
+    afterwards (`matches_notify_created`).
     """
     config = config or matching_config_current()
     k, floor = config.top_k, config.min_score
     if connection.vendor == "postgresql":
-        return _prune_postgresql(k, floor, project_ids, enterprise_ids)
-    ids = _prune_doomed(k, floor, project_ids, enterprise_ids)
-    with transaction.atomic():
-        for lo in range(0, len(ids), DELETE_BATCH_SIZE):
-            Match.objects.filter(pk__in=ids[lo : lo + DELETE_BATCH_SIZE]).delete()
-    return len(ids)
+        deleted = _prune_postgresql(k, floor, project_ids, enterprise_ids)
+    else:
+        ids = _prune_doomed(k, floor, project_ids, enterprise_ids)
+        with transaction.atomic():
+            for lo in range(0, len(ids), DELETE_BATCH_SIZE):
+                Match.objects.filter(pk__in=ids[lo : lo + DELETE_BATCH_SIZE]).delete()
+        deleted = len(ids)
+    if created_since is not None:
+        matches_notify_created(since=created_since)
+    return deleted
+
+
+def matches_notify_created(*, since: datetime) -> list[int]:
+    """Send `matches_stored` for the eligible pairs first stored at or after `since`.
+
+    Receivers key what they send by the pair, so naming a pair announced before (e.g.
+    by a project's own rescore during the run) sends nothing twice.
+    """
+    ids = sorted(
+        Match.objects.filter(created_at__gte=since, eligible=True).values_list("pk", flat=True)
+    )
+    matches_stored.send(sender=Match, new_match_ids=ids)
+    return ids
+
+
+def rescore_run_since() -> datetime:
+    """The `created_since` of a full rescore starting now: a margin earlier, for the clocks of
+    other machines (pairs created in the margin were announced already, and receivers key by
+    pair), so no pair a chunk creates is left out."""
+    return timezone.now() - RUN_CLOCK_MARGIN
 
 
 def _prune_doomed(
@@ -803,16 +844,20 @@ def feature_store_refresh() -> FeatureStore:
 
 
 def matches_rescore_all(*, chunk_size: int | None = None) -> RescoreSummary:
-    """Rescore every published project in chunks, in this process, then prune once."""
+    """Rescore every published project in chunks, in this process, then prune once and
+    announce the pairs that were created and survived the prune."""
     started = time.perf_counter()
+    since = rescore_run_since()
     summary = RescoreSummary(deleted=matches_retire_unpublished())
     config = matching_config_current()
     store = feature_store_refresh()
     for chunk in rescore_chunks(chunk_size=chunk_size):
         summary.add(
-            matches_rescore_projects(project_ids=chunk, prune=False, config=config, store=store)
+            matches_rescore_projects(
+                project_ids=chunk, prune=False, config=config, store=store, notify=False
+            )
         )
-    summary.deleted += matches_prune(config=config)
+    summary.deleted += matches_prune(config=config, created_since=since)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -7,6 +7,7 @@ Retries only for transient database/broker errors, bounded.
 """
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -35,7 +36,9 @@ def enterprise_rescore_task(enterprise_id: int) -> dict:
 
 @shared_task(name="matchmaking.rescore_all", soft_time_limit=300, time_limit=360, **RETRY)
 def rescore_all_task() -> int:
-    """Fan a full rescore out in chunks of RESCORE_CHUNK_SIZE projects; the last chunk prunes."""
+    """Fan a full rescore out in chunks of RESCORE_CHUNK_SIZE projects; the last chunk prunes
+    and the prune announces the pairs the run created that survived it."""
+    since = services.rescore_run_since().isoformat()
     services.matches_retire_unpublished()
     services.feature_store_refresh()
     chunks = services.rescore_chunks()
@@ -43,21 +46,34 @@ def rescore_all_task() -> int:
         return 0
     run_id = services.rescore_run_start(chunks=len(chunks))
     for chunk in chunks:
-        rescore_chunk_task.delay(project_ids=chunk, run_id=run_id)
+        rescore_chunk_task.delay(project_ids=chunk, run_id=run_id, since=since)
     return len(chunks)
 
 
 @shared_task(name="matchmaking.rescore_chunk", soft_time_limit=1500, time_limit=1800, **RETRY)
-def rescore_chunk_task(project_ids: list[int], run_id: str | None = None) -> dict:
-    summary = services.matches_rescore_projects(project_ids=project_ids, prune=False)
+def rescore_chunk_task(
+    project_ids: list[int], run_id: str | None = None, since: str | None = None
+) -> dict:
+    """One chunk of a full rescore. With `since` (the run's start), its new pairs are
+    announced by the run's final prune, not here (most enterprise-side pairs are pruned)."""
+    summary = services.matches_rescore_projects(
+        project_ids=project_ids, prune=False, notify=since is None
+    )
     if run_id is None or services.rescore_run_chunk_done(run_id=run_id):
-        prune_task.delay()
+        prune_task.delay(created_since=since)
     return {"stored": summary.stored, "created": summary.created, "deleted": summary.deleted}
 
 
 @shared_task(name="matchmaking.prune", soft_time_limit=600, time_limit=720, **RETRY)
 def prune_task(
-    project_ids: list[int] | None = None, enterprise_ids: list[int] | None = None
+    project_ids: list[int] | None = None,
+    enterprise_ids: list[int] | None = None,
+    created_since: str | None = None,
 ) -> int:
-    """Delete untouched matches outside both top-K sets (all, or those of the given ids)."""
-    return services.matches_prune(project_ids=project_ids, enterprise_ids=enterprise_ids)
+    """Delete untouched matches outside both top-K sets (all, or those of the given ids);
+    with `created_since` (ISO 8601), then announce the eligible pairs created since."""
+    return services.matches_prune(
+        project_ids=project_ids,
+        enterprise_ids=enterprise_ids,
+        created_since=None if created_since is None else datetime.fromisoformat(created_since),
+    )

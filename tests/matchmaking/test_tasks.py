@@ -154,7 +154,9 @@ def test_a_full_rescore_fans_out_in_chunks_and_prunes_once_at_the_end(scene, mon
 
     (first, second), _firms = scene
     assert chunks == [[first.pk], [second.pk]]
-    assert prunes == [{"project_ids": None, "enterprise_ids": None}]
+    assert len(prunes) == 1
+    assert (prunes[0]["project_ids"], prunes[0]["enterprise_ids"]) == (None, None)
+    assert prunes[0]["created_since"] is not None
     assert sorted(Match.objects.values_list("project_id", "enterprise_id", "score")) == expected
     assert matches_done.projects == 2
 
