@@ -326,116 +326,199 @@ def pair_scores(
     return PairScores(p, e, np.concatenate(scores), np.concatenate(statuses), components)
 
 
-def _add_hm(score: np.ndarray, a: np.ndarray, b: np.ndarray, factor: np.float32) -> None:
-    """score += factor * harmonic mean of a and b (0 where both are 0), a and b consumed.
+_TINY = np.float32(1e-20)
+# Harmonic mean of the region sides by code 4 * hq_in + 2 * ops_in + loc_in (see
+# `_block_points`): the project side is 1 (HQ in its target places), REGION_OPERATES (an
+# operating place there) or 0; the enterprise side is then 1 (the project is located where
+# the enterprise is or operates) or REGION_TOUCHES (its target places touch them).
+_REGION_CODES = np.array(
+    [
+        0.0,
+        0.0,
+        2 * REGION_OPERATES * REGION_TOUCHES / (REGION_OPERATES + REGION_TOUCHES),
+        2 * REGION_OPERATES / (REGION_OPERATES + 1),
+        2 * REGION_TOUCHES / (1 + REGION_TOUCHES),
+        1.0,
+        2 * REGION_TOUCHES / (1 + REGION_TOUCHES),
+        1.0,
+    ]
+)
 
-    a, b >= 0, so a + b == 0 only where a * b == 0: dividing by a + b + 1e-20 gives that 0
-    without a masked division (which cost more than the rest of this function), and moves
-    no other value (a + b is then at least about 1e-2, far above float32's resolution).
+
+@dataclass(frozen=True)
+class _Columns:
+    """What the block arithmetic reads per enterprise, computed once per enterprise chunk."""
+
+    w: dict[str, np.float32]
+    base: np.ndarray  # points that depend on the enterprise alone (constant per column)
+    sector_e: np.ndarray  # max(n_e, 1) / (2 w_sector)
+    corridor_n: np.ndarray
+    corridor_p_none: np.ndarray  # the corridor points of a project that names none
+    mode_n: np.ndarray
+    mode_p_none: np.ndarray
+    cap_lo: np.ndarray
+    cap_hi: np.ndarray
+    cap_unknown: np.ndarray  # columns
+    cap_ordered: bool  # every cap_lo <= cap_hi (one-sided distance)
+    hq: np.ndarray  # index in the projects' target places, the last column when unknown
+    region: np.ndarray  # w_region x _REGION_CODES
+    located: dict[int, np.ndarray]  # place index -> enterprises located or operating there
+
+    @classmethod
+    def of(cls, eb: EnterpriseBatch, weights: Weights) -> _Columns:
+        f32 = np.float32
+        w = {c: f32(100 * v) for c, v in weights.normalised().items()}
+        two_thirds = f32(2 / 3)  # hm(UNSTATED, 1) and hm(1, CORRIDOR_NEUTRAL)
+        assert UNSTATED == CORRIDOR_NEUTRAL == 0.5  # noqa: S101 - the constants above
+        corridor_none = eb.corridor_n == 0
+        mode_none = eb.mode_n == 0
+        # An enterprise listing no corridor (mode) scores hm(UNSTATED, 1) with a project
+        # naming some: a constant of its column, added once (its share product is 0 there).
+        base = np.where(corridor_none, w["corridor"] * two_thirds, f32(0)).astype(f32)
+        base += np.where(mode_none, w["mode"] * two_thirds, f32(0)).astype(f32)
+        base += w["capacity"]  # minus the distance below
+        with np.errstate(invalid="ignore"):
+            cap_ordered = not bool(np.any(eb.cap_lo > eb.cap_hi))
+        return cls(
+            w=w,
+            base=base,
+            sector_e=(np.maximum(eb.sector_n, 1) / (2 * max(w["sector"], f32(1e-30)))).astype(f32),
+            corridor_n=eb.corridor_n.astype(f32),
+            # A project naming none: hm(1, 1) where the enterprise lists none too (less the
+            # constant already in `base` there), else hm(1, CORRIDOR_NEUTRAL) / hm(1, 0).
+            corridor_p_none=np.where(
+                corridor_none, w["corridor"] / f32(3), w["corridor"] * two_thirds
+            ).astype(f32),
+            mode_n=eb.mode_n.astype(f32),
+            mode_p_none=np.where(mode_none, w["mode"] / f32(3), f32(0)).astype(f32),
+            cap_lo=eb.cap_lo.astype(f32),
+            cap_hi=eb.cap_hi.astype(f32),
+            cap_unknown=np.flatnonzero(~eb.cap_known),
+            cap_ordered=cap_ordered,
+            hq=eb.hq,
+            region=(w["region"] * _REGION_CODES).astype(f32),
+            located={},
+        )
+
+    def located_in(self, eb: EnterpriseBatch, place: int) -> np.ndarray:
+        found = self.located.get(place)
+        if found is None:
+            found = np.asarray(eb.places[:, [place]].todense()).ravel() > 0
+            self.located[place] = found
+        return found
+
+
+def _share_points(
+    dot: np.ndarray, n_p: np.ndarray, n_e: np.ndarray, w: np.float32, p_none_row: np.ndarray
+) -> np.ndarray:
+    """w x harmonic mean of a corridor/mode share's two sides, where both sides list some.
+
+    Sides dot / n_p and dot / n_e: their harmonic mean is 2 dot / (n_p + n_e). Columns of
+    enterprises listing none get 0 here (dot is 0; their constant is in `_Columns.base`);
+    rows of projects naming none are `p_none_row` (the module docstring's neutral values).
     """
-    b_sum = a + b
-    b_sum += np.float32(1e-20)
-    a *= b
-    a /= b_sum
-    a *= np.float32(2) * factor
-    score += a
-
-
-def _shares(dot, n_p, n_e, empty_p_for_e: float | None):
-    """Project and enterprise sides of a corridor/mode share (see the module docstring).
-
-    `dot` is p x E, `n_p` per project row, `n_e` per enterprise column. `empty_p_for_e`:
-    the enterprise side where the project lists none (None: the plain ratio, 0 there).
-    """
-    f32 = np.float32
-    side_p = dot * (f32(1) / np.maximum(n_p, 1).astype(np.float32))[:, np.newaxis]
-    side_e = dot * (f32(1) / np.maximum(n_e, 1).astype(np.float32))[np.newaxis, :]
-    e_none = np.flatnonzero(n_e == 0)
+    n_p = n_p.astype(np.float32)
+    points = np.add(n_p[:, np.newaxis], n_e[np.newaxis, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(np.float32(2) * w, points, out=points)
+        points *= dot
     p_none = np.flatnonzero(n_p == 0)
-    if e_none.size:
-        side_p[:, e_none] = f32(UNSTATED)
-        side_e[:, e_none] = f32(1)
     if p_none.size:
-        side_p[p_none] = f32(1)
-        if empty_p_for_e is not None:
-            keep = n_e[np.newaxis, :] == 0
-            side_e[p_none] = np.where(keep, f32(1), f32(empty_p_for_e))
-    return side_p, side_e
+        points[p_none] = p_none_row
+    return points
 
 
-def _block_scores(
-    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, weights: Weights, text
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and statuses of projects lo..hi against every enterprise, fused.
+def _block_points(
+    pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int, cols: _Columns, text
+) -> np.ndarray:
+    """Scores of projects lo..hi against every enterprise of `eb` (p x E, float32).
 
-    The same formula as `_combine` over `_raw_pairs` (the tests compare them), with the
-    per-project and per-enterprise branches taken once per row or column instead of per
-    pair, the weights folded into the factors and the p x E temporaries reused in place.
+    The formula of `_combine` (the tests compare them), rewritten so each component costs a
+    few passes over the block: harmonic means of shares in closed form (2 dot / (n_p + n_e)),
+    the region's few cases by a table, per-enterprise constants added once, the owner and
+    the hard rules left to the callers (`_block_status`, `_pair_status`).
     """
     f32 = np.float32
     sl = slice(lo, hi)
     col = np.newaxis
-    w = {c: f32(100 * v) for c, v in weights.normalised().items()}
+    w = cols.w
     n_rows = hi - lo
     if text is None:
         text = (eb.text @ pb.text[sl].T.toarray()).T
-    # text: min(cos / saturation, 1), same value both sides.
-    score = np.multiply(np.asarray(text), f32(1 / TEXT_SATURATION), dtype=np.float32)
-    np.minimum(score, f32(1), out=score)
-    score *= w["text"]
-    # sector
-    sector_p = np.asarray(pb.sector_bin[sl] @ eb.sector_exp.T, dtype=np.float32)
-    sector_p *= (f32(1) / np.maximum(pb.sector_n[sl], 1).astype(np.float32))[:, col]
-    sector_e = np.asarray(pb.sector_exp[sl] @ eb.sector_bin.T, dtype=np.float32)
-    sector_e *= (f32(1) / np.maximum(eb.sector_n, 1).astype(np.float32))[col, :]
-    _add_hm(score, sector_p, sector_e, w["sector"])
+    # text: min(cos / saturation, 1), same value both sides. Written row-major whatever the
+    # layout of the product (the enterprises' text rows times the projects' terms).
+    score = np.multiply(text, w["text"] / f32(TEXT_SATURATION), dtype=f32, order="C")
+    np.minimum(score, w["text"], out=score)
+    score += cols.base[col, :]
+    # sector: hm(d1 / n_p, d2 / n_e) = 2 d1 d2 / (d1 n_e + d2 n_p); d1 and d2 are 0 together.
+    d1 = np.asarray(pb.sector_bin[sl] @ eb.sector_exp.T, dtype=f32)
+    d2 = np.asarray(pb.sector_exp[sl] @ eb.sector_bin.T, dtype=f32)
+    if w["sector"] > 0:
+        num = d1 * d2
+        d1 *= cols.sector_e[col, :]
+        d2 *= (np.maximum(pb.sector_n[sl], 1) / (2 * w["sector"])).astype(f32)[:, col]
+        d1 += d2
+        d1 += _TINY
+        num /= d1
+        score += num
     # corridor / mode
-    corr_p, corr_e = _shares(
-        np.asarray(pb.corridor[sl] @ eb.corridor.T, dtype=np.float32),
+    score += _share_points(
+        np.asarray(pb.corridor[sl] @ eb.corridor.T, dtype=f32),
         pb.corridor_n[sl],
-        eb.corridor_n,
-        CORRIDOR_NEUTRAL,
+        cols.corridor_n,
+        w["corridor"],
+        cols.corridor_p_none,
     )
-    _add_hm(score, corr_p, corr_e, w["corridor"])
-    mode_dot = np.asarray(pb.mode[sl] @ eb.mode.T, dtype=np.float32)
-    mode_p, mode_e = _shares(mode_dot, pb.mode_n[sl], eb.mode_n, None)
-    _add_hm(score, mode_p, mode_e, w["mode"])
-    # region
-    tf = pb.targets[sl].astype(np.float32)
+    score += _share_points(
+        np.asarray(pb.mode[sl] @ eb.mode.T, dtype=f32),
+        pb.mode_n[sl],
+        cols.mode_n,
+        w["mode"],
+        cols.mode_p_none,
+    )
+    # region, by code 4 * hq_in + 2 * ops_in + loc_in (`_REGION_CODES`).
+    tf = pb.targets[sl].astype(f32)
     targets_ext = np.hstack([pb.targets[sl], np.zeros((n_rows, 1), dtype=bool)])
-    region_p = np.asarray((eb.ops @ tf.T).T > 0, dtype=np.float32)
-    region_p *= f32(REGION_OPERATES)
-    np.maximum(region_p, targets_ext[:, eb.hq], out=region_p)
-    anywhere = np.flatnonzero(pb.targets_any[sl])
-    region_e = np.asarray((eb.places @ tf.T).T > 0, dtype=np.float32)
-    region_e *= f32(REGION_TOUCHES)
-    if anywhere.size:
-        region_p[anywhere] = f32(1)
-        region_e[anywhere] = f32(REGION_TOUCHES)
-    loc_in = np.asarray(eb.places[:, pb.location[sl]].T.todense() > 0)
-    region_e[loc_in] = f32(1)
-    _add_hm(score, region_p, region_e, w["region"])
-    # capacity: 1 inside the range, falling to 0 at CAPACITY_DECADES decades.
-    sought = pb.sought_log[sl].astype(np.float32)[:, col]
+    code = np.multiply(targets_ext[:, cols.hq], np.uint8(4), dtype=np.uint8)
+    ops_in = np.greater((eb.ops @ tf.T).T, 0, order="C")
+    code += np.multiply(ops_in, np.uint8(2), dtype=np.uint8)
+    locations = pb.location[sl]
+    loc_in = np.stack([cols.located_in(eb, int(p)) for p in locations.tolist()])
+    code += loc_in
+    region = np.take(cols.region, code)
+    for row in np.flatnonzero(pb.targets_any[sl]).tolist():  # anywhere: project side 1
+        region[row] = np.where(loc_in[row], w["region"], cols.region[4])
+    score += region
+    # capacity: w (in base) - w / CAPACITY_DECADES x min(distance in decades, CAPACITY_DECADES).
+    sought = pb.sought_log[sl].astype(f32)[:, col]
     with np.errstate(invalid="ignore"):
-        below = np.subtract(eb.cap_lo[col, :], sought, dtype=np.float32)
-        np.maximum(below, 0, out=below)
-        above = np.subtract(sought, eb.cap_hi[col, :], dtype=np.float32)
-        np.maximum(above, 0, out=above)
-        below += above
-        below *= f32(-1 / CAPACITY_DECADES)
-        below += f32(1)
-        np.clip(below, 0, 1, out=below)
-    below[:, ~eb.cap_known] = f32(CAPACITY_NEUTRAL)
-    below[np.isnan(pb.sought_log[sl])] = f32(CAPACITY_NEUTRAL)
-    below *= w["capacity"]
-    score += below
+        below = np.subtract(cols.cap_lo[col, :], sought, dtype=f32)
+        above = np.subtract(sought, cols.cap_hi[col, :], dtype=f32)
+        if cols.cap_ordered:  # at most one of them is positive
+            np.maximum(below, above, out=below)
+            np.clip(below, 0, f32(CAPACITY_DECADES), out=below)
+        else:
+            np.maximum(below, 0, out=below)
+            np.maximum(above, 0, out=above)
+            below += above
+            np.minimum(below, f32(CAPACITY_DECADES), out=below)
+    neutral = f32(CAPACITY_DECADES * (1 - CAPACITY_NEUTRAL))
+    if cols.cap_unknown.size:
+        below[:, cols.cap_unknown] = neutral
+    below[np.isnan(pb.sought_log[sl])] = neutral
+    below *= w["capacity"] / f32(CAPACITY_DECADES)
+    score -= below
     # ownership (project side only)
     own_ext = np.hstack([pb.ownership_ok[sl], pb.ownership_ok[sl].all(axis=1, keepdims=True)])
-    score += own_ext[:, eb.ownership] * w["ownership"]
+    score += np.take((own_ext * w["ownership"]).astype(f32), eb.ownership, axis=1)
     np.clip(score, 0, 100, out=score)
-    # status: only CN-located projects with a rule restrict foreign enterprises.
-    status = np.zeros(score.shape, dtype=np.int8)
+    return score
+
+
+def _block_status(pb: ProjectBatch, eb: EnterpriseBatch, lo: int, hi: int) -> np.ndarray:
+    """Statuses of projects lo..hi against every enterprise (p x E, int8)."""
+    sl = slice(lo, hi)
+    status = np.zeros((hi - lo, len(eb)), dtype=np.int8)
     foreign = np.flatnonzero(eb.foreign)
     rule = pb.rule[sl]
     free_np = pb.mode_free[sl].sum(axis=1)
@@ -447,9 +530,29 @@ def _block_scores(
         else:
             free_dot = pb.mode_free[lo + row] @ eb.mode[foreign].T
             status[row, foreign[free_dot == 0]] = STATUS_CONTROL_NO_MODE
-    owners = pb.owner_id[sl][:, col] == eb.ids[col, :]
+    owners = pb.owner_id[sl][:, np.newaxis] == eb.ids[np.newaxis, :]
     status[owners] = STATUS_OWNER
-    return score, status
+    return status
+
+
+def _pair_status(pb: ProjectBatch, eb: EnterpriseBatch, p: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Statuses of explicit pairs (p[i], e[i]): `_block_status` for a few pairs."""
+    rule = pb.rule[p]
+    restricted = pb.location_cn[p] & eb.foreign[e] & (rule > 0)
+    status = np.zeros(len(p), dtype=np.int8)
+    status[restricted & (rule == 2)] = STATUS_PROHIBITED
+    control = np.flatnonzero(restricted & (rule == 1))
+    if control.size:
+        pc, ec = p[control], e[control]
+        free_np = pb.mode_free[pc].sum(axis=1)
+        free_dot = (pb.mode_free[pc] * eb.mode[ec]).sum(axis=1)
+        status[control] = np.where(
+            free_np == 0,
+            STATUS_CONTROL_ONLY,
+            np.where(free_dot == 0, STATUS_CONTROL_NO_MODE, STATUS_ELIGIBLE),
+        )
+    status[pb.owner_id[p] == eb.ids[e]] = STATUS_OWNER
+    return status
 
 
 def score_block(
@@ -462,7 +565,8 @@ def score_block(
     text: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and statuses of projects lo..hi against every enterprise (p x E arrays)."""
-    return _block_scores(pb, eb, lo, hi, weights, text)
+    cols = _Columns.of(eb, weights)
+    return _block_points(pb, eb, lo, hi, cols, text), _block_status(pb, eb, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -493,6 +597,54 @@ def _merge_top(
     return np.take_along_axis(merged_s, top, axis=1), np.take_along_axis(merged_e, top, axis=1)
 
 
+def _merge_candidates(
+    best_s: np.ndarray,
+    best_e: np.ndarray,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    ids: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """Merge candidates (rows[i], scores[i], ids[i]) into the K-best buffers, in place.
+
+    `rows` must be sorted. Returns the rows touched (their K-th best may have risen).
+    """
+    start = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    touched = rows[start]
+    counts = np.diff(np.append(start, len(rows)))
+    width = int(counts.max())
+    slot = np.arange(len(rows)) - np.repeat(start, counts)
+    at = np.repeat(np.arange(len(touched)), counts)
+    new_s = np.full((len(touched), width), -1, dtype=np.float32)
+    new_e = np.full((len(touched), width), -1, dtype=np.int64)
+    new_s[at, slot] = scores
+    new_e[at, slot] = ids
+    best_s[touched], best_e[touched] = _merge_top(best_s[touched], best_e[touched], new_s, new_e, k)
+    return touched
+
+
+def _merge_pending(best_s, best_p, bar, pending: list, k: int, floor: np.float32) -> None:
+    """Merge the enterprise-side candidates gathered into the buffers; raise their bars."""
+    cand_e = np.concatenate([c for c, _s, _p in pending])
+    order = np.argsort(cand_e, kind="stable")
+    touched = _merge_candidates(
+        best_s,
+        best_p,
+        cand_e[order],
+        np.concatenate([s for _c, s, _p in pending])[order],
+        np.concatenate([p for _c, _s, p in pending])[order],
+        k,
+    )
+    bar[touched] = np.maximum(best_s[touched].min(axis=1), floor)
+    pending.clear()
+
+
+# Enterprise-side candidates (pairs above an enterprise's K-th best and min_score) gathered
+# before they are merged into the E_chunk x K buffer: bounds their memory (~16 bytes each)
+# whatever min_score lets through.
+CANDIDATES_PER_MERGE = 1_000_000
+
+
 def rank_chunks(
     pb: ProjectBatch,
     chunks: Iterable[EnterpriseBatch],
@@ -510,11 +662,17 @@ def rank_chunks(
     P x K buffer. Memory is O(chunk x E_chunk + P x K), whatever the number of chunks:
     only one enterprise chunk needs to be in memory at a time.
     `keep` adds explicit pairs (project rows, enterprise ids) whatever their rank.
+
+    Each side keeps its running K-th best score: a block only looks at the pairs above it
+    (after the first chunk, a few per project), so no block is sorted once the buffers are
+    full, and the hard rules are evaluated only for the enterprise side's candidates.
     """
     n_p, k = len(pb), weights.top_k
-    floor = np.float32(weights.min_score)
+    # score >= min_score  <=>  score > the float32 just below it
+    floor = np.nextafter(np.float32(weights.min_score), np.float32(-np.inf))
     proj_s = np.full((n_p, k), -1, dtype=np.float32)
     proj_e = np.full((n_p, k), -1, dtype=np.int64)
+    proj_kth = np.full(n_p, -1, dtype=np.float32)  # K-th best so far (-1: fewer than K)
     p_parts: list[np.ndarray] = []
     e_parts: list[np.ndarray] = []
     scored = 0
@@ -524,32 +682,54 @@ def rank_chunks(
         if n_e == 0:
             continue
         scored += n_p * n_e
+        cols = _Columns.of(eb, weights)
         e_text = terms.restrict(eb)
+        owner_col = np.array([eb.id_to_row.get(int(o), -1) for o in pb.owner_id.tolist()])
         kp = min(k, n_e)
         best_s = np.full((n_e, k), -1, dtype=np.float32)
         best_p = np.full((n_e, k), -1, dtype=np.int64)
-        # Each enterprise's K-th best so far (kept up to date: the min over its K x E buffer
-        # per project block cost more than scoring the block).
-        best_min = np.full(n_e, -1, dtype=np.float32)
+        # Each enterprise's bar: its K-th best so far, at least just below min_score.
+        bar = np.full(n_e, floor, dtype=np.float32)
+        pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        n_pending = 0
+
         for lo in range(0, n_p, chunk):
             hi = min(lo + chunk, n_p)
             text = (e_text @ terms.dense[:, lo:hi]).T
-            score, status = score_block(pb, eb, lo, hi, weights, text=text)
-            score[status == STATUS_OWNER] = -1
-            # Project side: this chunk's K best per project, merged into the running K best.
-            idx = np.argpartition(-score, kp - 1, axis=1)[:, :kp]
-            proj_s[lo:hi], proj_e[lo:hi] = _merge_top(
-                proj_s[lo:hi], proj_e[lo:hi], np.take_along_axis(score, idx, axis=1), eb.ids[idx], k
-            )
-            # Enterprise side: merge these projects into the running K best per enterprise.
-            cand = np.where((score >= floor) & (status == STATUS_ELIGIBLE), score, np.float32(-1))
-            improve = np.flatnonzero(cand.max(axis=0) > best_min)
-            if improve.size:
-                chunk_p = np.broadcast_to(np.arange(lo, hi), (improve.size, hi - lo))
-                best_s[improve], best_p[improve] = _merge_top(
-                    best_s[improve], best_p[improve], cand[:, improve].T, chunk_p, k
+            score = _block_points(pb, eb, lo, hi, cols, text)
+            owners = np.flatnonzero(owner_col[lo:hi] >= 0)
+            score[owners, owner_col[lo:hi][owners]] = -1
+            # Project side: the pairs above each project's K-th best so far.
+            above = score > proj_kth[lo:hi, np.newaxis]
+            if np.count_nonzero(above) > 2 * kp * (hi - lo):  # buffers still filling
+                idx = np.argpartition(-score, kp - 1, axis=1)[:, :kp]
+                proj_s[lo:hi], proj_e[lo:hi] = _merge_top(
+                    proj_s[lo:hi],
+                    proj_e[lo:hi],
+                    np.take_along_axis(score, idx, axis=1),
+                    eb.ids[idx],
+                    k,
                 )
-                best_min[improve] = best_s[improve].min(axis=1)
+                proj_kth[lo:hi] = proj_s[lo:hi].min(axis=1)
+            else:
+                rows, cols_at = np.nonzero(above)
+                if rows.size:
+                    touched = lo + _merge_candidates(
+                        proj_s[lo:hi], proj_e[lo:hi], rows, score[rows, cols_at], eb.ids[cols_at], k
+                    )
+                    proj_kth[touched] = proj_s[touched].min(axis=1)
+            # Enterprise side: eligible pairs above the enterprise's bar.
+            rows, cols_at = np.nonzero(score > bar[np.newaxis, :])
+            if rows.size:
+                eligible = _pair_status(pb, eb, lo + rows, cols_at) == STATUS_ELIGIBLE
+                rows, cols_at = rows[eligible], cols_at[eligible]
+                pending.append((cols_at, score[rows, cols_at], lo + rows))
+                n_pending += rows.size
+                if n_pending > CANDIDATES_PER_MERGE:
+                    _merge_pending(best_s, best_p, bar, pending, k, floor)
+                    n_pending = 0
+        if pending:
+            _merge_pending(best_s, best_p, bar, pending, k, floor)
         e_rows, slot = np.nonzero(best_s >= 0)
         # One int64 per pair (project row, enterprise id), compact as the chunks pile up.
         p_parts.append(best_p[e_rows, slot])
@@ -561,11 +741,11 @@ def rank_chunks(
         p_parts.append(np.asarray(keep[0], dtype=np.int64))
         e_parts.append(np.asarray(keep[1], dtype=np.int64))
     span = max((int(e.max()) + 1 for e in e_parts if len(e)), default=1)
-    codes = np.unique(
-        np.concatenate(
-            [p.astype(np.int64) * span + e for p, e in zip(p_parts, e_parts, strict=True)]
-        )
+    codes = np.concatenate(
+        [p.astype(np.int64) * span + e for p, e in zip(p_parts, e_parts, strict=True)]
     )
+    codes.sort()  # then drop repeats (np.unique's hashing is slower on 10^6 codes)
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
     return IdSelection(codes // span, codes % span, scored)
 
 
