@@ -1,7 +1,8 @@
 """Reference data and API tokens, as the API shows them; the fast read path of list rows."""
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any, ClassVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -206,3 +207,22 @@ class RowPlanMixin:
                     plan = _row_plan(type(self)())
                     type(self)._row_plan_built = plan
         return _represent(plan, self, instance)
+
+
+@cache
+def unread_related_fields(serializer_class: type, relations: Iterable[str]) -> tuple[str, ...]:
+    """`relation__field` for each concrete field of the related rows (`relations`: forward
+    relations of the serializer's model, each shown by a nested serializer) that the nested
+    serializer does not read: what a list page may defer so that the query neither selects
+    nor the ORM builds those columns (an owner's description, contact, amounts...)."""
+    serializer = serializer_class()
+    model = serializer.Meta.model
+    unread = []
+    for relation in relations:
+        nested = serializer.fields[relation]
+        read = {field.source_attrs[0] for field in nested.fields.values() if field.source_attrs}
+        related = model._meta.get_field(relation).related_model
+        for field in related._meta.concrete_fields:
+            if not (field.primary_key or field.name in read or field.attname in read):
+                unread.append(f"{relation}__{field.name}")
+    return tuple(unread)

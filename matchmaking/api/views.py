@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.base import ApiViewMixin, error_responses
+from core.api.serializers import unread_related_fields
 from enterprises.api.permissions import actor_for
 from matchmaking import explain, selectors, services
 from matchmaking.api.filters import MatchFilter
@@ -60,6 +61,10 @@ MATCH_EXAMPLE = {
     "computed_at": "2025-07-01T02:30:00+08:00",
     "config_version": 1,
 }
+
+
+# Shown nested in each match row (MatchSerializer), read with the row.
+MATCH_ROW_RELATIONS = ("project", "enterprise")
 
 
 def _explainer():
@@ -126,7 +131,10 @@ class MatchViewSet(
                 if actor.is_soe_staff:
                     mine |= Q(project__owner_id=actor.enterprise_id)
                 matches = matches.filter(mine) if actor.enterprise_id else matches.none()
-        return matches.select_related("project", "enterprise")
+        matches = matches.select_related(*MATCH_ROW_RELATIONS)
+        if self.action == "list":  # read-only rows: the related columns they show, no more
+            matches = matches.defer(*unread_related_fields(MatchSerializer, MATCH_ROW_RELATIONS))
+        return matches
 
     @extend_schema(
         summary="Mark a match viewed or dismissed",

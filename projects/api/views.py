@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from core.api.base import ApiViewMixin, CappedCountPagination, error_responses
 from core.api.errors import Conflict, bad_request
 from core.api.filters import FilterSetOnViewBackend
+from core.api.serializers import unread_related_fields
 from core.money import exchange_rates_latest
 from enterprises.api.permissions import actor_for
 from projects import services, workflow
@@ -81,6 +82,10 @@ PROJECT_INPUT_EXAMPLE = {
     "currency": "CNY",
     "deadline": "2026-03-31",
 }
+
+
+# Shown nested in each project row (ProjectSerializer), read with the row.
+PROJECT_ROW_RELATIONS = ("owner", "opportunity_list", "park")
 
 
 def _transition(call, **kwargs) -> None:
@@ -169,7 +174,11 @@ class ProjectViewSet(
     def get_queryset(self) -> QuerySet[Project]:
         projects = project_list_visible_to(
             user=self.request.user, enterprise=actor_for(self.request).enterprise
-        ).select_related("owner", "opportunity_list", "park")
+        ).select_related(*PROJECT_ROW_RELATIONS)
+        if self.action == "list":  # read-only rows: the related columns they show, no more
+            projects = projects.defer(
+                *unread_related_fields(ProjectSerializer, PROJECT_ROW_RELATIONS)
+            )
         if derived_columns():
             # The codes of each M2M field, as the arrays the database keeps on the project
             # row: no query, subquery or model instance per field (the serializer reads

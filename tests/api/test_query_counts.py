@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.models import Region
 from tests.api.world import match_create
-from tests.factories import EnterpriseFactory, ProjectFactory
+from tests.factories import EnterpriseFactory, OpportunityListFactory, ParkFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,26 @@ def test_match_list_queries_do_not_grow_with_page_size(
         response = client.get(url)
 
     assert len(response.json()["results"]) == 50
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner_staff"])
+def test_project_rows_with_a_list_and_a_park_take_no_query_of_their_own(
+    api, soe, role_user, role, django_assert_num_queries
+):
+    """List rows read their owner, list and park with the page (only the columns shown)."""
+    client = api(role_user(role))
+    url = "/api/v1/projects/?page_size=50"
+    opportunity_list, park = OpportunityListFactory(), ParkFactory()
+    ProjectFactory(owner=soe, opportunity_list=opportunity_list, park=park)
+    one = _count(client, url, 1)
+    for _ in range(4):
+        ProjectFactory(owner=soe, opportunity_list=OpportunityListFactory(), park=ParkFactory())
+    client.get(url)  # counted again after the writes, and cached
+
+    with django_assert_num_queries(one):
+        response = client.get(url)
+
+    rows = response.json()["results"]
+    assert len(rows) == 5
+    assert all(row["park"]["name"] and row["opportunity_list"]["name"] for row in rows)
+    assert all(row["owner"]["name"] == soe.name for row in rows)
