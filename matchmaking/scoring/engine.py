@@ -609,6 +609,8 @@ def _merge_candidates(
 
     `rows` must be sorted. Returns the rows touched (their K-th best may have risen).
     """
+    if len(rows) == 0:
+        return rows
     start = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
     touched = rows[start]
     counts = np.diff(np.append(start, len(rows)))

@@ -126,3 +126,16 @@ def test_a_min_score_nobody_reaches_keeps_only_each_projects_best_k():
     )
     assert must <= got <= may
     assert len(got) == 9 * 3
+
+
+def test_a_block_whose_candidates_are_all_ineligible_keeps_only_the_project_side():
+    projects, p_texts, enterprises, e_texts = _records(27, 4, 30)
+    # Every pair prohibited: a foreign enterprise and a CN project under `prohibited`.
+    projects = [replace(p, location_country="CN", negative_rule="prohibited") for p in projects]
+    enterprises = [replace(e, foreign=True, country="TH") for e in enterprises]
+    pb, eb = batches(projects, enterprises, p_texts, e_texts)
+    weights = Weights(top_k=3, min_score=0)
+
+    found = rank_chunks(pb, [eb], weights, chunk=2)
+
+    assert len(found.project_rows) == 4 * 3
