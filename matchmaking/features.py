@@ -69,6 +69,10 @@ REFIT_AFTER = timedelta(hours=20)
 DETAILS_FROM_DB = 2_000
 # Rows fetched per round trip when streaming enterprises out of the database.
 LOAD_BATCH_SIZE = 5_000
+# Up to this many changed enterprises (edited, not added or deleted) are re-encoded by each
+# worker that loads the store and patched into its decoded chunks; their stored chunks are
+# rewritten only beyond it, on an insertion or deletion, or by the full rescore's refresh.
+PATCH_MAX = 1_000
 
 
 def vocabulary() -> scoring.Vocabulary:
@@ -206,11 +210,16 @@ def _rates_key(rates: dict[str, Decimal]) -> tuple:
 
 @dataclass
 class FeatureChunk:
-    """One decoded chunk: its batch, texts, and the token sets of texts used so far."""
+    """One decoded chunk: its batch, texts, and the token sets of texts used so far.
+
+    `amounts` (amount_lo, amount_hi, currency per row) let a rate change convert the
+    capacity bounds again without decoding the chunk.
+    """
 
     batch: scoring.EnterpriseBatch
     texts: Sequence[str]
     tokens: dict[int, frozenset[str]] = field(default_factory=dict)
+    amounts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def provide(self, rows: np.ndarray, found: dict[int, tuple[tuple, str]]) -> None:
         """Hand the chunk the records and texts of `rows` read beforehand (see `details_for`)."""
@@ -232,10 +241,21 @@ class _ChunkMeta:
     token: str
 
 
+@dataclass(frozen=True)
+class _Patch:
+    """Changed enterprises of one chunk, encoded afresh, to merge into it when decoded."""
+
+    key: tuple[tuple[int, str], ...]  # (id, updated_at) of each, in id order
+    chunk: packed.PackedChunk
+
+
 _lock = threading.Lock()
-# Per process: decoded chunks by chunk pk -> (token, rates key, chunk), oldest first.
+# Per process: decoded chunks by chunk pk -> (token, (rates key, patch key), chunk), oldest
+# first.
 _memo: OrderedDict[int, tuple[str, tuple, FeatureChunk]] = OrderedDict()
 _index_memo: dict[str, object] = {}
+# Per process: the last encoded set of changed enterprises, by (index key, patch key).
+_patch_memo: dict[tuple, packed.PackedChunk] = {}
 
 
 @dataclass(frozen=True)
@@ -246,6 +266,7 @@ class FeatureStore:
     text_index: TextIndex
     rates: dict[str, Decimal]
     metas: tuple[_ChunkMeta, ...]
+    patches: dict[int, _Patch] = field(default_factory=dict)  # by chunk pk
 
     def __len__(self) -> int:
         return sum(m.size for m in self.metas)
@@ -262,37 +283,91 @@ class FeatureStore:
         return {r.id: (packed.raw_of(r), t) for r, t in zip(records, texts, strict=True)}
 
     def chunks(self) -> Iterator[FeatureChunk]:
-        """Decoded chunks in id order, from this process's memo or the database."""
+        """Decoded chunks in id order, from this process's memo or the database.
+
+        A chunk held for other rates has its capacity converted again; one held without
+        the latest changed enterprises has them patched in; neither is decoded again.
+        """
         rates_key = _rates_key(self.rates)
         rates = {code: float(rate) for code, rate in self.rates.items()}
         for meta in self.metas:
+            fix = self.patches.get(meta.pk)
+            patch_key = fix.key if fix is not None else ()
             with _lock:
                 found = _memo.get(meta.pk)
-            if found is not None and found[:2] == (meta.token, rates_key):
+            if found is not None and found[:2] == (meta.token, (rates_key, patch_key)):
                 yield found[2]
                 continue
-            blob = (
-                EnterpriseFeatureChunk.objects.filter(pk=meta.pk, token=meta.token)
-                .values_list("payload", flat=True)
-                .first()
-            )
-            if blob is None:
-                raise StaleFeatures(meta.pk)  # rewritten since this task looked: retry
-            chunk = packed.from_bytes(bytes(blob))
-            batch = packed.unpack(
-                chunk,
-                vocab=self.vocab,
-                text_index=self.text_index,
-                rates=rates,
-                details=_details_loader(meta),
-            )
-            decoded = FeatureChunk(batch, packed.LazyTexts(batch.records.details))
+            decoded = None
+            if found is not None and found[0] == meta.token and found[2].amounts is not None:
+                held_rates, held_patch = found[1]
+                # Rows patched before are patched again (the changed set only grows).
+                if {i for i, _u in held_patch} <= {i for i, _u in patch_key}:
+                    decoded = found[2]
+                    if held_rates != rates_key:
+                        decoded = _rerated(decoded, rates)
+                    if held_patch == patch_key:
+                        fix = None
+            if decoded is None:
+                decoded = self._decode(meta, rates)
+            if fix is not None:
+                decoded = self._patched(decoded, fix, meta, rates)
             with _lock:
                 _memo.pop(meta.pk, None)
-                _memo[meta.pk] = (meta.token, rates_key, decoded)
+                _memo[meta.pk] = (meta.token, (rates_key, patch_key), decoded)
                 while sum(len(c.batch) for _t, _r, c in _memo.values()) > MEMO_ENTERPRISES:
                     _memo.popitem(last=False)
             yield decoded
+
+    def _decode(self, meta: _ChunkMeta, rates: dict[str, float]) -> FeatureChunk:
+        blob = (
+            EnterpriseFeatureChunk.objects.filter(pk=meta.pk, token=meta.token)
+            .values_list("payload", flat=True)
+            .first()
+        )
+        if blob is None:
+            raise StaleFeatures(meta.pk)  # rewritten since this task looked: retry
+        chunk = packed.from_bytes(bytes(blob))
+        batch = packed.unpack(
+            chunk,
+            vocab=self.vocab,
+            text_index=self.text_index,
+            rates=rates,
+            details=_details_loader(meta),
+        )
+        amounts = (chunk.amount_lo, chunk.amount_hi, chunk.currency)
+        return FeatureChunk(batch, packed.LazyTexts(batch.records.details), amounts=amounts)
+
+    def _patched(
+        self, decoded: FeatureChunk, fix: _Patch, meta: _ChunkMeta, rates: dict[str, float]
+    ) -> FeatureChunk:
+        """`decoded` with the changed enterprises of `fix` in place of their stored rows."""
+        fresh = packed.unpack(fix.chunk, vocab=self.vocab, text_index=self.text_index, rates=rates)
+        done = packed.patch(decoded.batch, fresh)
+        if done is None or decoded.amounts is None:
+            # An enterprise added and another deleted in its range (the count is unchanged):
+            # encode the range again, for this task (the next refresh rewrites it).
+            chunk = _encode_range(meta.lo, meta.hi, vocab=self.vocab, text_index=self.text_index)
+            batch = packed.unpack(chunk, vocab=self.vocab, text_index=self.text_index, rates=rates)
+            amounts = (chunk.amount_lo, chunk.amount_hi, chunk.currency)
+            return FeatureChunk(batch, packed.LazyTexts(batch.records.details), amounts=amounts)
+        batch, rows = done
+        lo, hi, currency = (a.copy() for a in decoded.amounts)
+        lo[rows], hi[rows], currency[rows] = (
+            fix.chunk.amount_lo,
+            fix.chunk.amount_hi,
+            fix.chunk.currency,
+        )
+        return FeatureChunk(
+            batch, packed.LazyTexts(batch.records.details), amounts=(lo, hi, currency)
+        )
+
+
+def _rerated(decoded: FeatureChunk, rates: dict[str, float]) -> FeatureChunk:
+    batch = packed.rerate(decoded.batch, decoded.amounts, rates)
+    return FeatureChunk(
+        batch, packed.LazyTexts(batch.records.details), decoded.tokens, decoded.amounts
+    )
 
 
 def _details_loader(meta: _ChunkMeta):
@@ -339,8 +414,12 @@ def _index(vocab: scoring.Vocabulary) -> EnterpriseFeatureIndex | None:
     return index
 
 
+def _index_key(index: EnterpriseFeatureIndex) -> str:
+    return f"{index.pk}:{index.built_at.isoformat()}"
+
+
 def _text_index(index: EnterpriseFeatureIndex) -> TextIndex:
-    key = f"{index.pk}:{index.built_at.isoformat()}"
+    key = _index_key(index)
     found = _index_memo.get(key)
     if found is None:
         blob = EnterpriseFeatureIndex.objects.values_list("idf", flat=True).get(pk=index.pk)
@@ -437,8 +516,9 @@ def _metas() -> list[_ChunkMeta]:
     ]
 
 
-def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int]]:
-    """Chunks to refresh ({pk: announced ids}) and the change rows seen.
+def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int], set[int]]:
+    """Chunks to refresh ({pk: announced ids}), the change rows seen, and the chunks whose
+    number of enterprises changed (an insertion or deletion in their range).
 
     Three small queries when nothing changed (the whole table's count and newest
     `updated_at` against the chunks'); a fourth, per chunk range, to find which changed.
@@ -452,7 +532,7 @@ def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int]]:
         and whole["n"] == sum(m.size for m in metas)
         and (whole["u"] is None or (newest_stored is not None and whole["u"] <= newest_stored))
     ):
-        return {}, []  # nothing added, deleted or edited since the chunks were encoded
+        return {}, [], set()  # nothing added, deleted or edited since the chunks were encoded
     aggregates = {}
     for m in metas:
         q = _range_q(m.lo, m.hi)
@@ -464,12 +544,15 @@ def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int]]:
     for _pk, enterprise_id in changes:
         m = metas[int(np.searchsorted(firsts, enterprise_id, side="right")) - 1]
         stale.setdefault(m.pk, set()).add(enterprise_id)
+    resized = set()
     for m in metas:
         newest = actual[f"u{m.pk}"]
         last = stored.get(m.pk)
-        if actual[f"n{m.pk}"] != m.size or (newest is not None and (last is None or newest > last)):
+        if actual[f"n{m.pk}"] != m.size:
+            resized.add(m.pk)
+        if m.pk in resized or (newest is not None and (last is None or newest > last)):
             stale.setdefault(m.pk, set())
-    return stale, [pk for pk, _e in changes]
+    return stale, [pk for pk, _e in changes], resized
 
 
 def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: TextIndex) -> None:
@@ -477,7 +560,7 @@ def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: Tex
     with transaction.atomic():
         _lock_store()
         metas = _metas()  # another worker may have refreshed meanwhile
-        stale, change_pks = _stale(metas)
+        stale, change_pks, _resized = _stale(metas)
         by_pk = {m.pk: m for m in metas}
         for pk, announced in stale.items():
             m = by_pk[pk]
@@ -529,10 +612,66 @@ def feature_store(*, refit_after: timedelta | None = None) -> FeatureStore:
         index = _index(vocab)
     text_index = _text_index(index)
     metas = _metas()
-    if _stale(metas)[0]:
-        _refresh(metas, vocab, text_index)
-        metas = _metas()
-    return FeatureStore(vocab, text_index, exchange_rates_latest(), tuple(metas))
+    stale, _changes, resized = _stale(metas)
+    patches: dict[int, _Patch] | None = {}
+    if stale:
+        patches = None
+        if not resized and refit_after is None:
+            patches = _patches(metas, stale, vocab, text_index, index_key=_index_key(index))
+        if patches is None:
+            _refresh(metas, vocab, text_index)
+            metas = _metas()
+            patches = {}
+    return FeatureStore(vocab, text_index, exchange_rates_latest(), tuple(metas), patches)
+
+
+def _patches(
+    metas: list[_ChunkMeta],
+    stale: dict[int, set[int]],
+    vocab: scoring.Vocabulary,
+    text_index: TextIndex,
+    *,
+    index_key: str,
+) -> dict[int, _Patch] | None:
+    """The changed enterprises of stale chunks, encoded, by chunk; None: rewrite the chunks.
+
+    Changed = announced (`features_invalidate`) or written after their chunk was encoded.
+    Two queries; the encoding (six more) only when this process has not encoded the same
+    changes yet. None when one was deleted or there are more than PATCH_MAX.
+    """
+    announced = set().union(*stale.values())
+    stored = dict(
+        EnterpriseFeatureChunk.objects.filter(pk__in=list(stale)).values_list("pk", "last_updated")
+    )
+    q = Q(pk__in=sorted(announced))
+    for m in metas:
+        if m.pk in stale:
+            last = stored.get(m.pk)
+            if last is None:
+                return None
+            q |= _range_q(m.lo, m.hi) & Q(updated_at__gt=last)
+    changed = sorted(Enterprise.objects.filter(q).values_list("pk", "updated_at"))
+    if len(changed) > PATCH_MAX or announced - {pk for pk, _u in changed}:
+        return None
+    stamps = {pk: updated.isoformat() for pk, updated in changed}
+    key = (index_key, tuple(stamps.items()))
+    with _lock:
+        encoded = _patch_memo.get(key)
+    if encoded is None:
+        records, texts, amounts = _enterprise_rows(ids=list(stamps))
+        encoded = packed.pack(records, texts, amounts=amounts, vocab=vocab, text_index=text_index)
+        with _lock:
+            _patch_memo.clear()
+            _patch_memo[key] = encoded
+    firsts = np.array([m.lo if m.lo is not None else np.iinfo(np.int64).min for m in metas])
+    where = np.searchsorted(firsts, encoded.ids, side="right") - 1
+    out = {}
+    for i in np.unique(where).tolist():
+        part = packed.take(encoded, np.flatnonzero(where == i))
+        out[metas[i].pk] = _Patch(
+            key=tuple((int(pk), stamps[int(pk)]) for pk in part.ids.tolist()), chunk=part
+        )
+    return out
 
 
 def features_warm() -> int:

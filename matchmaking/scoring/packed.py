@@ -18,7 +18,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from scipy import sparse
@@ -231,6 +231,27 @@ class Details:
     def __len__(self) -> int:
         return self._n
 
+    def amounts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The CNY bounds of every row (nan: not given)."""
+        return np.array(self._lo, dtype=np.float64), np.array(self._hi, dtype=np.float64)
+
+    def patched(
+        self, rows: np.ndarray, fresh: Details, lo_cny: np.ndarray, hi_cny: np.ndarray
+    ) -> Details:
+        """These details with rows `rows` replaced by the rows 0.. of `fresh`.
+
+        The rows not replaced keep what was decoded or provided; the replaced ones are
+        provided from `fresh`, so the stored details blob (loaded lazily as before) is never
+        read for them.
+        """
+        out = Details(self._n, self._load, lo_cny, hi_cny)
+        out._all = self._all
+        replaced = set(rows.tolist())
+        out._rows = {i: v for i, v in self._rows.items() if i not in replaced}
+        for j, row in enumerate(rows.tolist()):
+            out._rows[row] = fresh._get(j)
+        return out
+
 
 class LazyRecords(Sequence):
     """The records of a chunk as a sequence (what `EnterpriseBatch.records` is indexed as)."""
@@ -330,3 +351,66 @@ def unpack(
         text_index=text_index,
         id_to_row={int(i): n for n, i in enumerate(chunk.ids.tolist())},
     )
+
+
+def _replace_rows(m: sparse.csr_matrix, rows: np.ndarray, new: sparse.csr_matrix):
+    """`m` with its rows `rows` replaced by the rows of `new`, in order."""
+    n = m.shape[0]
+    index = np.arange(n)
+    index[rows] = n + np.arange(len(rows))
+    return sparse.vstack([m, new.astype(m.dtype)]).tocsr()[index]
+
+
+def rerate(
+    batch: EnterpriseBatch,
+    amounts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rates: Mapping[str, float],
+) -> EnterpriseBatch:
+    """A decoded batch with its capacity bounds converted again at other `rates`.
+
+    `amounts` are the chunk's (amount_lo, amount_hi, currency) in row order: nothing else
+    is decoded again (what a rate change costs a worker that holds the chunk).
+    """
+    lo_cny = to_cny(amounts[0], amounts[2], rates)
+    hi_cny = to_cny(amounts[1], amounts[2], rates)
+    lo, hi = _log10(lo_cny), _log10(hi_cny)
+    details = batch.records.details
+    rows = np.arange(len(batch))
+    return replace(
+        batch,
+        records=LazyRecords(details.patched(rows[:0], details, lo_cny, hi_cny)),
+        cap_lo=np.where(np.isnan(lo), -np.inf, lo).astype(np.float32),
+        cap_hi=np.where(np.isnan(hi), np.inf, hi).astype(np.float32),
+        cap_known=~(np.isnan(lo) & np.isnan(hi)),
+    )
+
+
+def patch(
+    batch: EnterpriseBatch, fresh: EnterpriseBatch
+) -> tuple[EnterpriseBatch, np.ndarray] | None:
+    """`batch` with the rows of `fresh`'s ids replaced by `fresh`'s rows (same ids, same order).
+
+    What a worker does with a few changed profiles instead of rewriting their stored chunk.
+    Returns the batch and the rows replaced, or None when an id of `fresh` is not in `batch`
+    (an enterprise added: the chunk must be encoded again).
+    """
+    rows = np.array([batch.id_to_row.get(int(i), -1) for i in fresh.ids.tolist()], dtype=np.int64)
+    if (rows < 0).any():
+        return None
+    values = {}
+    for f in fields(EnterpriseBatch):
+        if f.name in ("records", "text_index", "id_to_row"):
+            values[f.name] = getattr(batch, f.name)
+            continue
+        a, b = getattr(batch, f.name), getattr(fresh, f.name)
+        if sparse.issparse(a):
+            values[f.name] = _replace_rows(a, rows, b)
+        else:
+            values[f.name] = a.copy()
+            values[f.name][rows] = b
+    details = batch.records.details
+    lo_cny, hi_cny = details.amounts()
+    fresh_lo, fresh_hi = fresh.records.details.amounts()
+    lo_cny[rows], hi_cny[rows] = fresh_lo, fresh_hi
+    values["records"] = LazyRecords(details.patched(rows, fresh.records.details, lo_cny, hi_cny))
+    return EnterpriseBatch(**values), rows

@@ -1,6 +1,6 @@
 """The shared store of encoded enterprise features: loaded, patched, never rebuilt needlessly."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -229,3 +229,94 @@ def test_the_last_chunk_is_split_when_new_enterprises_pile_up(monkeypatch):
     assert max(sizes) <= 4
     assert sum(sizes) == 6
     assert set(loaded(store)) >= {e.pk for e in new}
+
+
+def _tokens():
+    return sorted(EnterpriseFeatureChunk.objects.values_list("first_id", "token"))
+
+
+def test_an_edited_profile_is_merged_at_load_and_its_chunk_rewritten_only_by_the_refresh(
+    admin_user, encodes, cold_worker, django_capture_on_commit_callbacks
+):
+    firms = [EnterpriseFactory(sectors=["logistics"]) for _ in range(3)]
+    features.feature_store()
+    tokens = _tokens()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enterprise_update(enterprise=firms[0], by=admin_user, sectors=["energy.storage"])
+    Enterprise.objects.filter(pk=firms[2].pk).update(
+        description="Cold chain.", updated_at=timezone.now()
+    )  # a write that bypasses the services
+    encodes.clear()
+    store = features.feature_store()
+    cold_worker()  # another process: its own decoding, the same changes merged
+    again = features.feature_store()
+
+    assert _tokens() == tokens  # no chunk rewritten
+    assert loaded(store)[firms[0].pk][0] == {"energy.storage"}
+    assert loaded(again)[firms[2].pk][1].endswith("Cold chain.")
+    assert set(encodes) == {("ids", (firms[0].pk, firms[2].pk))}
+    merged = loaded(store)
+    assert loaded(again) == merged
+
+    refreshed = features.feature_store(refit_after=timedelta(days=1))  # the full rescore's
+
+    assert _tokens() != tokens
+    assert refreshed.patches == {}
+    assert loaded(refreshed) == merged
+    assert features.feature_store().patches == {}
+
+
+def test_more_changes_than_patch_max_rewrite_their_chunk(monkeypatch):
+    monkeypatch.setattr(features, "PATCH_MAX", 1)
+    firms = EnterpriseFactory.create_batch(3)
+    features.feature_store()
+    tokens = _tokens()
+
+    Enterprise.objects.filter(pk__in=[f.pk for f in firms[:2]]).update(updated_at=timezone.now())
+    store = features.feature_store()
+
+    assert store.patches == {}
+    assert _tokens() != tokens
+
+
+def test_an_addition_and_a_deletion_in_one_range_encode_it_again_when_loaded(
+    monkeypatch, cold_worker
+):
+    firms = EnterpriseFactory.create_batch(3)
+    features.feature_store()
+    # The count of the range is unchanged: only the new row's updated_at shows a change.
+    monkeypatch.setattr(features, "_stale", _counts_hidden(features._stale))
+    firms[1].delete()
+    new = EnterpriseFactory()
+
+    store = features.feature_store()
+
+    assert set(loaded(store)) == {firms[0].pk, firms[2].pk, new.pk}
+
+
+def _counts_hidden(real):
+    def stale(metas):
+        found, changes, _resized = real(metas)
+        return found, changes, set()
+
+    return stale
+
+
+def test_a_rate_change_converts_the_held_chunks_again_without_reading_them(
+    cold_worker, django_assert_num_queries
+):
+    firm = EnterpriseFactory(
+        currency="USD", investment_min=Decimal("1000000"), investment_max=Decimal("2000000")
+    )
+    exchange_rate_save(currency="USD", rate_to_cny="7", valid_on=date(2026, 1, 1))
+    assert loaded(features.feature_store())[firm.pk][2] == (7_000_000.0, 14_000_000.0)
+    exchange_rate_save(currency="USD", rate_to_cny="7.5", valid_on=date(2026, 3, 1))
+    store = features.feature_store()
+
+    with django_assert_num_queries(0):
+        chunks = list(store.chunks())
+
+    row = chunks[0].batch.id_to_row[firm.pk]
+    assert chunks[0].batch.records[row].investment_min_cny == 7_500_000.0
+    assert chunks[0].batch.cap_lo[row] == pytest.approx(np.log10(7_500_000.0))
