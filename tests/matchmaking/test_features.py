@@ -320,3 +320,21 @@ def test_a_rate_change_converts_the_held_chunks_again_without_reading_them(
     row = chunks[0].batch.id_to_row[firm.pk]
     assert chunks[0].batch.records[row].investment_min_cny == 7_500_000.0
     assert chunks[0].batch.cap_lo[row] == pytest.approx(np.log10(7_500_000.0))
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_workers_pool_process_decodes_the_store_as_it_starts():
+    from tests.workers import running_worker, wait_until
+
+    EnterpriseFactory.create_batch(3)
+    features.feature_store()
+
+    with running_worker(concurrency=1) as proc:
+
+        def warmed() -> bool:
+            proc.log.seek(0)
+            return "feature store warmed: 3 enterprises decoded" in proc.log.read()
+
+        # worker_process_init -> features_warm_in_background, in the pool process.
+        wait_until(warmed, timeout=30)
