@@ -487,8 +487,9 @@ def one_project_phase(project_id: int) -> dict:
     Unwarmed: this process has decoded nothing; it loads the store's chunks from the database.
     Cold: the first task of a freshly started pool process, after `features_warm` (what the
     worker_process_init receiver runs as a process starts; its time reported apart). Then
-    warm runs, runs after profile edits (their chunk patched in the store) and the first
-    run after a rate change (chunks decoded again with the new rates, nothing re-encoded).
+    warm runs, runs after profile edits (the edited enterprise re-encoded and patched into
+    the chunk this process holds, the stored chunk left as it is) and the first run after a
+    rate change (the capacity of the chunks held converted again, nothing decoded).
     The prune task a rescore enqueues is timed apart.
     """
     _django()
@@ -672,6 +673,9 @@ def main() -> None:
         "--memory-sizes", default="100000,200000", help="enterprise counts for the memory curve"
     )
     parser.add_argument("--skip-db", action="store_true")
+    parser.add_argument(
+        "--skip-full", action="store_true", help="the database part without the full rescore"
+    )
     parser.add_argument("--skip-engine", action="store_true", help="only the database part")
     parser.add_argument(
         "--keep-data", action="store_true", help="reuse the synthetic rows already in the database"
@@ -758,11 +762,12 @@ def main() -> None:
             f"cold worker (first task after start-up) {one['cold_total_s']:.3f} s "
             f"(stages {_rounded(one['cold'])}); warm {one['warm_best_s']:.3f} s "
             f"(runs {[round(r['seconds'], 3) for r in one['warm_runs']]}); "
-            f"after a profile edit (chunk patched) "
+            f"after a profile edit (patched into the decoded chunk) "
             f"{[round(x, 3) for x in one['after_profile_edit_s']]} s; "
             f"first after a rate change {one['after_rate_change']['seconds']:.3f} s; "
             f"the prune task it enqueues {one['prune_task_s']:.2f} s"
         )
+    if not args.skip_db and not args.skip_full:
         full = child("full", str(args.workers))
         report["full"] = full
         print(
