@@ -64,7 +64,7 @@ from django_countries import countries as all_countries
 from django_filters.constants import EMPTY_VALUES
 
 from core.api.filters import CodeListFilter
-from core.models import CooperationMode, Corridor, Region, Sector
+from core.models import CooperationMode, Corridor, ExchangeRate, Region, Sector
 from core.money import exchange_rates_latest, to_cny
 from enterprises.models import Enterprise
 from projects.models import OpportunityList, Park, Project
@@ -432,7 +432,10 @@ class ProjectFilter(django_filters.FilterSet):
     @property
     def rates(self) -> Mapping[str, Decimal]:
         if getattr(self, "_rates", None) is None:
-            self._rates = exchange_rates_latest()
+            if derived_columns():
+                self._read_reference_data()
+            else:
+                self._rates = exchange_rates_latest()
         return self._rates
 
     # Reference data, read once per request by validation and filtering both ------------
@@ -440,7 +443,10 @@ class ProjectFilter(django_filters.FilterSet):
     @property
     def sector_codes(self) -> list[str]:
         if getattr(self, "_sector_codes", None) is None:
-            self._sector_codes = list(Sector.objects.values_list("pk", flat=True))
+            if derived_columns():
+                self._read_reference_data()
+            else:
+                self._sector_codes = list(Sector.objects.values_list("pk", flat=True))
         return self._sector_codes
 
     @property
@@ -448,11 +454,25 @@ class ProjectFilter(django_filters.FilterSet):
         """Region code -> its country codes, from the stored "TH,SG" strings (building
         Country objects cost more than the query)."""
         if getattr(self, "_region_members", None) is None:
-            self._region_members = {
-                region: set(filter(None, members.split(",")))
-                for region, members in Region.objects.values_list("code", "countries")
-            }
+            if derived_columns():
+                self._read_reference_data()
+            else:
+                self._region_members = _region_members(
+                    Region.objects.values_list("code", "countries")
+                )
         return self._region_members
+
+    def _read_reference_data(self) -> None:
+        """The rates (as core.money.exchange_rates_latest reads them), the sector codes and
+        the regions' members in one statement (PostgreSQL), where each was a query of its
+        own, built and compiled by the ORM, in every request of the project list."""
+        with connection.cursor() as cursor:
+            cursor.execute(_reference_data_sql())
+            sectors, regions, rates = cursor.fetchone()
+        self._sector_codes = list(sectors)
+        self._region_members = _region_members(regions)
+        self._rates = {currency: Decimal(rate) for currency, rate in rates}
+        self._rates.setdefault("CNY", Decimal(1))
 
     @property
     def form(self) -> forms.Form:
@@ -496,6 +516,25 @@ class ProjectFilter(django_filters.FilterSet):
                 )
             )
         return repr(parts)
+
+
+def _region_members(rows: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    return {region: set(filter(None, members.split(","))) for region, members in rows}
+
+
+def _reference_data_sql() -> str:
+    """One row: the sector codes in their order, [region, "TH,SG"] pairs, and the newest
+    [currency, rate as text] of each currency (text keeps the rate's exact Decimal)."""
+    sector, region = Sector._meta.db_table, Region._meta.db_table
+    rate = ExchangeRate._meta.db_table
+    return f"""
+        SELECT
+          (SELECT coalesce(array_agg(code ORDER BY sort_order, code), '{{}}') FROM {sector}),
+          (SELECT coalesce(json_agg(json_build_array(code, countries)), '[]') FROM {region}),
+          (SELECT coalesce(json_agg(json_build_array(currency, rate_to_cny::text)), '[]')
+             FROM (SELECT DISTINCT ON (currency) currency, rate_to_cny FROM {rate}
+                   ORDER BY currency, valid_on DESC) AS newest)
+    """  # noqa: S608 - table names from the models, no input
 
 
 def _key_value(value: Any) -> Any:
