@@ -516,9 +516,11 @@ def _metas() -> list[_ChunkMeta]:
     ]
 
 
-def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int], set[int]]:
-    """Chunks to refresh ({pk: announced ids}), the change rows seen, and the chunks whose
-    number of enterprises changed (an insertion or deletion in their range).
+def _stale(
+    metas: list[_ChunkMeta],
+) -> tuple[dict[int, set[int]], list[tuple[int, int]], set[int]]:
+    """Chunks to refresh ({pk: announced ids}), the change rows seen (pk, enterprise id),
+    and the chunks whose number of enterprises changed (an insertion or deletion).
 
     Three small queries when nothing changed (the whole table's count and newest
     `updated_at` against the chunks'); a fourth, per chunk range, to find which changed.
@@ -552,7 +554,7 @@ def _stale(metas: list[_ChunkMeta]) -> tuple[dict[int, set[int]], list[int], set
             resized.add(m.pk)
         if m.pk in resized or (newest is not None and (last is None or newest > last)):
             stale.setdefault(m.pk, set())
-    return stale, [pk for pk, _e in changes], resized
+    return stale, changes, resized
 
 
 def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: TextIndex) -> None:
@@ -560,7 +562,8 @@ def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: Tex
     with transaction.atomic():
         _lock_store()
         metas = _metas()  # another worker may have refreshed meanwhile
-        stale, change_pks, _resized = _stale(metas)
+        stale, changes, _resized = _stale(metas)
+        change_pks = [pk for pk, _e in changes]
         by_pk = {m.pk: m for m in metas}
         for pk, announced in stale.items():
             m = by_pk[pk]
@@ -612,12 +615,14 @@ def feature_store(*, refit_after: timedelta | None = None) -> FeatureStore:
         index = _index(vocab)
     text_index = _text_index(index)
     metas = _metas()
-    stale, _changes, resized = _stale(metas)
+    stale, changes, resized = _stale(metas)
     patches: dict[int, _Patch] | None = {}
     if stale:
         patches = None
         if not resized and refit_after is None:
-            patches = _patches(metas, stale, vocab, text_index, index_key=_index_key(index))
+            patches = _patches(
+                metas, stale, changes, vocab, text_index, index_key=_index_key(index)
+            )
         if patches is None:
             _refresh(metas, vocab, text_index)
             metas = _metas()
@@ -628,6 +633,7 @@ def feature_store(*, refit_after: timedelta | None = None) -> FeatureStore:
 def _patches(
     metas: list[_ChunkMeta],
     stale: dict[int, set[int]],
+    changes: list[tuple[int, int]],
     vocab: scoring.Vocabulary,
     text_index: TextIndex,
     *,
@@ -653,7 +659,12 @@ def _patches(
     changed = sorted(Enterprise.objects.filter(q).values_list("pk", "updated_at"))
     if len(changed) > PATCH_MAX or announced - {pk for pk, _u in changed}:
         return None
-    stamps = {pk: updated.isoformat() for pk, updated in changed}
+    # What a changed enterprise is patched with is identified by its updated_at and its
+    # latest announcement (an M2M edit may leave updated_at as it was).
+    announced_at: dict[int, int] = {}
+    for change_pk, enterprise_id in changes:
+        announced_at[enterprise_id] = max(announced_at.get(enterprise_id, 0), change_pk)
+    stamps = {pk: f"{updated.isoformat()}#{announced_at.get(pk, 0)}" for pk, updated in changed}
     key = (index_key, tuple(stamps.items()))
     with _lock:
         encoded = _patch_memo.get(key)

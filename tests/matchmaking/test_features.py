@@ -338,3 +338,18 @@ def test_a_real_workers_pool_process_decodes_the_store_as_it_starts():
 
         # worker_process_init -> features_warm_in_background, in the pool process.
         wait_until(warmed, timeout=30)
+
+
+def test_an_announced_change_that_leaves_updated_at_alone_is_merged_again(
+    encodes, django_capture_on_commit_callbacks
+):
+    firm = EnterpriseFactory(sectors=["logistics"])
+    features.feature_store()
+    Enterprise.objects.filter(pk=firm.pk).update(updated_at=timezone.now())
+    assert loaded(features.feature_store())[firm.pk][0] == {"logistics"}  # patched once
+
+    with django_capture_on_commit_callbacks(execute=True):
+        firm.sectors.set(["energy.storage"])  # an M2M write: updated_at unchanged
+        features.features_invalidate(enterprise_ids=[firm.pk])
+
+    assert loaded(features.feature_store())[firm.pk][0] == {"energy.storage"}
