@@ -657,7 +657,7 @@ def _patches(
                 return None
             q |= _range_q(m.lo, m.hi) & Q(updated_at__gt=last)
     changed = sorted(Enterprise.objects.filter(q).values_list("pk", "updated_at"))
-    if len(changed) > PATCH_MAX or announced - {pk for pk, _u in changed}:
+    if not changed or len(changed) > PATCH_MAX or announced - {pk for pk, _u in changed}:
         return None
     # What a changed enterprise is patched with is identified by its updated_at and its
     # latest announcement (an M2M edit may leave updated_at as it was).
