@@ -328,14 +328,15 @@ def _upsert_copy(text: str) -> list[int]:
             f"INSERT INTO {_PG_KEPT} SELECT project_id, enterprise_id FROM {_PG_STAGE}"  # noqa: S608
         )
         cursor.execute(
-            f"INSERT INTO {table} AS m ({cols}, state) "  # noqa: S608 - fixed identifiers only
+            f"WITH written AS (INSERT INTO {table} AS m ({cols}, state) "  # noqa: S608
             f"SELECT {cols}, %s FROM {_PG_STAGE} "
             f"ON CONFLICT (project_id, enterprise_id) DO UPDATE SET {updates} "
             f"WHERE ROW({stored}) IS DISTINCT FROM ROW({computed}) "
-            "RETURNING id, (xmax = 0) AND eligible",
+            "RETURNING id, (xmax = 0) AND eligible AS fresh) "
+            "SELECT id FROM written WHERE fresh",  # only the new rows come back
             [Match.State.NEW],
         )
-        return [pk for pk, is_new in cursor.fetchall() if is_new]
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def _delete_not_kept(scope: Q) -> int:
