@@ -512,8 +512,14 @@ def one_project_phase(project_id: int) -> dict:
     unwarmed = run()
     # A pool process as the worker starts it: `worker_process_init` decodes the store (in a
     # background thread there; here in line, timed apart), then its first task runs.
-    features._memo.clear()
-    features._index_memo.clear()
+    for memo in (
+        features._memo,
+        features._index_memo,
+        features._patch_memo,
+        features._stale_memo,
+        features._patches_memo,
+    ):
+        memo.clear()
     t = time.perf_counter()
     warmed_enterprises = features.features_warm()
     start_s = time.perf_counter() - t

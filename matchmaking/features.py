@@ -254,8 +254,11 @@ _lock = threading.Lock()
 # first.
 _memo: OrderedDict[int, tuple[str, tuple, FeatureChunk]] = OrderedDict()
 _index_memo: dict[str, object] = {}
-# Per process: the last encoded set of changed enterprises, by (index key, patch key).
+# Per process: the last encoded set of changed enterprises, by (index key, patch key); the
+# last staleness found and the last patches, by what `_stale` saw.
 _patch_memo: dict[tuple, packed.PackedChunk] = {}
+_stale_memo: dict[tuple, tuple] = {}
+_patches_memo: dict[tuple, dict[int, _Patch]] = {}
 
 
 @dataclass(frozen=True)
@@ -517,13 +520,16 @@ def _metas() -> list[_ChunkMeta]:
 
 
 def _stale(
-    metas: list[_ChunkMeta],
-) -> tuple[dict[int, set[int]], list[tuple[int, int]], set[int]]:
+    metas: list[_ChunkMeta], *, memo: bool = True
+) -> tuple[dict[int, set[int]], list[tuple[int, int]], set[int], tuple]:
     """Chunks to refresh ({pk: announced ids}), the change rows seen (pk, enterprise id),
-    and the chunks whose number of enterprises changed (an insertion or deletion).
+    the chunks whose number of enterprises changed (an insertion or deletion), and the
+    signature of what was seen.
 
     Three small queries when nothing changed (the whole table's count and newest
-    `updated_at` against the chunks'); a fourth, per chunk range, to find which changed.
+    `updated_at` against the chunks'); a fourth, per chunk range, to find which changed,
+    unless this process saw the same signature last time (the same chunks, announcements,
+    number of enterprises and newest write: while edits wait in patches, every load).
     """
     stored = dict(EnterpriseFeatureChunk.objects.values_list("pk", "last_updated"))
     changes = list(EnterpriseFeatureChange.objects.values_list("pk", "enterprise_id"))
@@ -534,7 +540,18 @@ def _stale(
         and whole["n"] == sum(m.size for m in metas)
         and (whole["u"] is None or (newest_stored is not None and whole["u"] <= newest_stored))
     ):
-        return {}, [], set()  # nothing added, deleted or edited since the chunks were encoded
+        return {}, [], set(), ()  # nothing added, deleted or edited since the chunks were encoded
+    signature = (
+        tuple((m.pk, m.token) for m in metas),
+        len(changes),
+        max((pk for pk, _e in changes), default=0),
+        whole["n"],
+        whole["u"],
+    )
+    with _lock:
+        seen = _stale_memo.get(signature) if memo else None
+    if seen is not None:
+        return (*seen, signature)
     aggregates = {}
     for m in metas:
         q = _range_q(m.lo, m.hi)
@@ -554,7 +571,10 @@ def _stale(
             resized.add(m.pk)
         if m.pk in resized or (newest is not None and (last is None or newest > last)):
             stale.setdefault(m.pk, set())
-    return stale, changes, resized
+    with _lock:
+        _stale_memo.clear()
+        _stale_memo[signature] = (stale, changes, resized)
+    return stale, changes, resized, signature
 
 
 def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: TextIndex) -> None:
@@ -562,7 +582,7 @@ def _refresh(metas: list[_ChunkMeta], vocab: scoring.Vocabulary, text_index: Tex
     with transaction.atomic():
         _lock_store()
         metas = _metas()  # another worker may have refreshed meanwhile
-        stale, changes, _resized = _stale(metas)
+        stale, changes, _resized, _signature = _stale(metas, memo=False)
         change_pks = [pk for pk, _e in changes]
         by_pk = {m.pk: m for m in metas}
         for pk, announced in stale.items():
@@ -615,13 +635,13 @@ def feature_store(*, refit_after: timedelta | None = None) -> FeatureStore:
         index = _index(vocab)
     text_index = _text_index(index)
     metas = _metas()
-    stale, changes, resized = _stale(metas)
+    stale, changes, resized, signature = _stale(metas)
     patches: dict[int, _Patch] | None = {}
     if stale:
         patches = None
         if not resized and refit_after is None:
             patches = _patches(
-                metas, stale, changes, vocab, text_index, index_key=_index_key(index)
+                metas, stale, changes, vocab, text_index, key=(signature, _index_key(index))
             )
         if patches is None:
             _refresh(metas, vocab, text_index)
@@ -637,14 +657,19 @@ def _patches(
     vocab: scoring.Vocabulary,
     text_index: TextIndex,
     *,
-    index_key: str,
+    key: tuple,
 ) -> dict[int, _Patch] | None:
     """The changed enterprises of stale chunks, encoded, by chunk; None: rewrite the chunks.
 
     Changed = announced (`features_invalidate`) or written after their chunk was encoded.
     Two queries; the encoding (six more) only when this process has not encoded the same
-    changes yet. None when one was deleted or there are more than PATCH_MAX.
+    changes yet; none when this process found them for the same `key` (what `_stale` saw
+    and the text index). None when one was deleted or there are more than PATCH_MAX.
     """
+    with _lock:
+        found = _patches_memo.get(key)
+    if found is not None:
+        return found
     announced = set().union(*stale.values())
     stored = dict(
         EnterpriseFeatureChunk.objects.filter(pk__in=list(stale)).values_list("pk", "last_updated")
@@ -665,15 +690,15 @@ def _patches(
     for change_pk, enterprise_id in changes:
         announced_at[enterprise_id] = max(announced_at.get(enterprise_id, 0), change_pk)
     stamps = {pk: f"{updated.isoformat()}#{announced_at.get(pk, 0)}" for pk, updated in changed}
-    key = (index_key, tuple(stamps.items()))
+    encoding_key = (key[1], tuple(stamps.items()))
     with _lock:
-        encoded = _patch_memo.get(key)
+        encoded = _patch_memo.get(encoding_key)
     if encoded is None:
         records, texts, amounts = _enterprise_rows(ids=list(stamps))
         encoded = packed.pack(records, texts, amounts=amounts, vocab=vocab, text_index=text_index)
         with _lock:
             _patch_memo.clear()
-            _patch_memo[key] = encoded
+            _patch_memo[encoding_key] = encoded
     firsts = np.array([m.lo if m.lo is not None else np.iinfo(np.int64).min for m in metas])
     where = np.searchsorted(firsts, encoded.ids, side="right") - 1
     out = {}
@@ -682,6 +707,9 @@ def _patches(
         out[metas[i].pk] = _Patch(
             key=tuple((int(pk), stamps[int(pk)]) for pk in part.ids.tolist()), chunk=part
         )
+    with _lock:
+        _patches_memo.clear()
+        _patches_memo[key] = out
     return out
 
 

@@ -37,8 +37,14 @@ def cold_worker():
     """Forget what this process decoded, as a freshly started worker would."""
 
     def forget():
-        features._memo.clear()
-        features._index_memo.clear()
+        for memo in (
+            features._memo,
+            features._index_memo,
+            features._patch_memo,
+            features._stale_memo,
+            features._patches_memo,
+        ):
+            memo.clear()
 
     forget()
     yield forget
@@ -296,9 +302,9 @@ def test_an_addition_and_a_deletion_in_one_range_encode_it_again_when_loaded(
 
 
 def _counts_hidden(real):
-    def stale(metas):
-        found, changes, _resized = real(metas)
-        return found, changes, set()
+    def stale(metas, *, memo=True):
+        found, changes, _resized, signature = real(metas, memo=memo)
+        return found, changes, set(), signature
 
     return stale
 
@@ -353,3 +359,21 @@ def test_an_announced_change_that_leaves_updated_at_alone_is_merged_again(
         features.features_invalidate(enterprise_ids=[firm.pk])
 
     assert loaded(features.feature_store())[firm.pk][0] == {"energy.storage"}
+
+
+def test_pending_patches_cost_a_warm_load_no_more_queries_than_a_clean_store():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    firm = EnterpriseFactory()
+    features.feature_store()
+    with CaptureQueriesContext(connection) as clean:
+        features.feature_store()
+    Enterprise.objects.filter(pk=firm.pk).update(description="Rail.", updated_at=timezone.now())
+    assert features.feature_store().patches  # the first load finds and encodes the edit
+
+    with CaptureQueriesContext(connection) as pending:
+        store = features.feature_store()
+
+    assert len(pending.captured_queries) == len(clean.captured_queries)
+    assert loaded(store)[firm.pk][1].endswith("Rail.")
