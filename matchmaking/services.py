@@ -701,6 +701,12 @@ def matches_prune(
     """
     config = config or matching_config_current()
     k, floor = config.top_k, config.min_score
+    if connection.vendor == "postgresql" and created_since is not None:
+        deleted, survivors = _prune_postgresql_announcing(
+            k, floor, project_ids, enterprise_ids, created_since
+        )
+        matches_stored.send(sender=Match, new_match_ids=survivors)
+        return deleted
     if connection.vendor == "postgresql":
         deleted = _prune_postgresql(k, floor, project_ids, enterprise_ids)
     else:
@@ -797,6 +803,48 @@ def _prune_postgresql(
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, [floor, floor, *params, Match.State.NEW, k, k])
         return cursor.rowcount
+
+
+def _prune_postgresql_announcing(
+    k: int,
+    floor: float,
+    project_ids: list[int] | None,
+    enterprise_ids: list[int] | None,
+    since: datetime,
+) -> tuple[int, list[int]]:
+    """`_prune_postgresql`, also returning the eligible rows created since `since` it keeps.
+
+    One scan of the table ranks the rows (materialised once), deletes the doomed ones and
+    names the survivors that are new: a second scan for `matches_notify_created` read the
+    whole table again (1.3 s warm, 10 s cold for 1.25 M rows of a table rewritten by a
+    configuration change).
+    """
+    table = Match._meta.db_table
+    where, params = ["TRUE"], []
+    if project_ids is not None:
+        where.append("project_id = ANY(%s)")
+        params.append(list(project_ids))
+    if enterprise_ids is not None:
+        where.append("enterprise_id = ANY(%s)")
+        params.append(list(enterprise_ids))
+    side = "(eligible AND score >= %s)"
+    doomed = "(state = %s AND p_rank > %s AND (NOT side OR e_rank > %s))"
+    sql = (
+        "WITH ranked AS MATERIALIZED (SELECT id, state, eligible, created_at, "  # noqa: S608
+        f"{side} AS side, "
+        "row_number() OVER (PARTITION BY project_id ORDER BY score DESC, id) AS p_rank, "
+        f"row_number() OVER (PARTITION BY enterprise_id, {side} ORDER BY score DESC, id) "
+        f"AS e_rank FROM {table} WHERE {' AND '.join(where)}), "
+        f"gone AS (DELETE FROM {table} WHERE id IN (SELECT id FROM ranked WHERE {doomed}) "
+        "RETURNING id) "
+        "SELECT (SELECT count(*) FROM gone), ARRAY(SELECT id FROM ranked "
+        f"WHERE eligible AND created_at >= %s AND NOT {doomed} ORDER BY id)"
+    )
+    new = Match.State.NEW
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [floor, floor, *params, new, k, k, since, new, k, k])
+        deleted, survivors = cursor.fetchone()
+    return int(deleted), list(survivors)
 
 
 def project_matches_retire(*, project_id: int) -> int:

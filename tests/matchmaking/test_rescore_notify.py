@@ -138,3 +138,27 @@ def test_a_chunk_task_of_an_older_run_without_a_start_still_announces_its_pairs(
     assert announced[0] == sorted(
         Match.objects.filter(project=projects[0], eligible=True).values_list("pk", flat=True)
     )
+
+
+def test_the_announcing_prune_deletes_what_the_plain_prune_deletes(crowded, announced):
+    from django.db import transaction
+
+    for chunk in services.rescore_chunks():
+        services.matches_rescore_projects(project_ids=chunk, prune=False, notify=False)
+    before = set(Match.objects.values_list("pk", flat=True))
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            plain = services.matches_prune()
+            kept_plain = set(Match.objects.values_list("pk", flat=True))
+            raise Undo
+    except Undo:
+        pass
+    announcing = services.matches_prune(created_since=services.rescore_run_since())
+
+    assert set(Match.objects.values_list("pk", flat=True)) == kept_plain
+    assert announcing == plain == len(before - kept_plain) == 2
+    assert announced == [sorted(Match.objects.filter(eligible=True).values_list("pk", flat=True))]
