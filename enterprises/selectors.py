@@ -13,9 +13,12 @@ def enterprise_for_user(*, user: Any) -> Enterprise | None:
     """The enterprise `user` belongs to, or None (anonymous users, admins without one)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
+    # A user has at most one membership (one-to-one): no ordering, so no join to auth_user
+    # for Membership's default order by enterprise name and username.
     membership = (
         Membership.objects.select_related("enterprise", "enterprise__ownership")
         .filter(user_id=user.pk)
+        .order_by()
         .first()
     )
     return membership.enterprise if membership else None
