@@ -19,10 +19,11 @@ Parts:
    - a full rescore, timed, with its peak memory: with `--workers 1`, `matches_rescore_all`
      (the `rescore` command's code path) in one child process; with `--workers N` (default
      2, the prefork concurrency of one worker on this 2-core machine) the
-     `matchmaking.rescore_chunk` service call (`matches_rescore_projects(prune=False)`) of
+     `matchmaking.rescore_chunk` service call (`matches_rescore_projects(prune=False,
+     notify=False)`) of
      every chunk run by a pool of N spawned processes (each builds its own enterprise
-     snapshot, as a prefork child does), then the final `matches_prune` as the last
-     chunk's `matchmaking.prune` task does.
+     snapshot, as a prefork child does), then the final `matches_prune(created_since=...)`
+     as the last chunk's `matchmaking.prune` task does (it also names the new survivors).
 Receivers of `matches_stored` (notifications) are disconnected: this measures matching.
 """
 
@@ -565,7 +566,8 @@ def _chunk_rescore(project_ids: list[int]) -> dict:
     """What the `matchmaking.rescore_chunk` task runs, in a pool process."""
     from matchmaking.services import matches_rescore_projects
 
-    summary = matches_rescore_projects(project_ids=project_ids, prune=False)
+    # As `rescore_chunk_task` with the run's start: silent, the final prune announces.
+    summary = matches_rescore_projects(project_ids=project_ids, prune=False, notify=False)
     return {
         "projects": summary.projects,
         "enterprises": summary.enterprises,
@@ -589,9 +591,11 @@ def full_parallel_phase(workers: int) -> dict:
         matches_prune,
         matches_retire_unpublished,
         rescore_chunks,
+        rescore_run_since,
     )
 
     started = time.perf_counter()
+    since = rescore_run_since()
     matches_retire_unpublished()
     feature_store_refresh()
     chunks = rescore_chunks()
@@ -601,7 +605,7 @@ def full_parallel_phase(workers: int) -> dict:
         done = pool.map(_chunk_rescore, chunks, chunksize=1)
     chunks_s = time.perf_counter() - t
     t = time.perf_counter()
-    matches_prune()
+    matches_prune(created_since=since)
     prune_s = time.perf_counter() - t
     timings: dict[str, float] = {}
     for d in done:
