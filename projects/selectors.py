@@ -36,31 +36,37 @@ _AMOUNT = DecimalField(max_digits=30, decimal_places=2)
 _LOOK_UP = object()
 
 
+def _visibility(*, user: Any, enterprise: Any) -> tuple[str, int | None]:
+    """Which visibility case applies to `user`: ("all", None) for platform admins,
+    ("public", <enterprise id>) for SOE staff (their own projects too), else ("public", None)."""
+    if user_is_platform_admin(user=user):
+        return "all", None
+    if enterprise is _LOOK_UP:
+        enterprise = enterprise_for_user(user=user)
+    if enterprise is not None and enterprise.is_soe:
+        return "public", enterprise.pk
+    return "public", None
+
+
 def project_list_visible_to(*, user: Any, enterprise: Any = _LOOK_UP) -> QuerySet[Project]:
     """The projects `user` (possibly anonymous) may see. `enterprise`: the user's, when the
     caller already read it (enterprise_for_user), to save the query."""
     projects = Project.objects.all()
-    if user_is_platform_admin(user=user):
+    case, own = _visibility(user=user, enterprise=enterprise)
+    if case == "all":
         return projects
     public = Q(status__in=workflow.PUBLIC_STATUSES)
-    if enterprise is _LOOK_UP:
-        enterprise = enterprise_for_user(user=user)
-    if enterprise is not None and enterprise.is_soe:
-        return projects.filter(public | Q(owner_id=enterprise.pk))
+    if own is not None:
+        return projects.filter(public | Q(owner_id=own))
     return projects.filter(public)
 
 
 def project_visibility_key(*, user: Any, enterprise: Any = _LOOK_UP) -> str:
-    """Names which of project_list_visible_to's cases applies to `user`: users with the same
-    key see the same projects ("all", "public", or "public+<enterprise id>" for SOE staff).
-    The project list's cached counts are kept under it."""
-    if user_is_platform_admin(user=user):
-        return "all"
-    if enterprise is _LOOK_UP:
-        enterprise = enterprise_for_user(user=user)
-    if enterprise is not None and enterprise.is_soe:
-        return f"public+{enterprise.pk}"
-    return "public"
+    """Names the visibility case of `user`: users with the same key see the same projects
+    ("all", "public", or "public+<enterprise id>" for SOE staff). The project list's cached
+    counts are kept under it."""
+    case, own = _visibility(user=user, enterprise=enterprise)
+    return case if own is None else f"{case}+{own}"
 
 
 def project_can_edit(*, user: Any, project: Project, enterprise: Any = _LOOK_UP) -> bool:

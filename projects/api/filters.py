@@ -432,10 +432,7 @@ class ProjectFilter(django_filters.FilterSet):
     @property
     def rates(self) -> Mapping[str, Decimal]:
         if getattr(self, "_rates", None) is None:
-            if derived_columns():
-                self._read_reference_data()
-            else:
-                self._rates = exchange_rates_latest()
+            self._read_reference_data()
         return self._rates
 
     # Reference data, read once per request by validation and filtering both ------------
@@ -443,10 +440,7 @@ class ProjectFilter(django_filters.FilterSet):
     @property
     def sector_codes(self) -> list[str]:
         if getattr(self, "_sector_codes", None) is None:
-            if derived_columns():
-                self._read_reference_data()
-            else:
-                self._sector_codes = list(Sector.objects.values_list("pk", flat=True))
+            self._read_reference_data()
         return self._sector_codes
 
     @property
@@ -454,18 +448,18 @@ class ProjectFilter(django_filters.FilterSet):
         """Region code -> its country codes, from the stored "TH,SG" strings (building
         Country objects cost more than the query)."""
         if getattr(self, "_region_members", None) is None:
-            if derived_columns():
-                self._read_reference_data()
-            else:
-                self._region_members = _region_members(
-                    Region.objects.values_list("code", "countries")
-                )
+            self._read_reference_data()
         return self._region_members
 
     def _read_reference_data(self) -> None:
         """The rates (as core.money.exchange_rates_latest reads them), the sector codes and
-        the regions' members in one statement (PostgreSQL), where each was a query of its
+        the regions' members: in one statement on PostgreSQL, where each was a query of its
         own, built and compiled by the ORM, in every request of the project list."""
+        if not derived_columns():  # SQLite (the quick start): the ORM's three queries
+            self._sector_codes = list(Sector.objects.values_list("pk", flat=True))
+            self._region_members = _region_members(Region.objects.values_list("code", "countries"))
+            self._rates = exchange_rates_latest()
+            return
         with connection.cursor() as cursor:
             cursor.execute(_reference_data_sql())
             sectors, regions, rates = cursor.fetchone()
