@@ -255,20 +255,6 @@ def _kept_start() -> None:
         cursor.execute(f"TRUNCATE {_PG_KEPT}")
 
 
-def _copy_text(rows: list[tuple]) -> str:
-    """Rows in COPY's text format, built as one string (faster than psycopg's `write_row`).
-
-    Only the JSON columns can hold a backslash (JSON escapes), which COPY's text format
-    doubles; ids, scores, codes and versions never hold a tab, newline or backslash.
-    """
-    return "".join(
-        f"{p}\t{e}\t{score!r}\t{'t' if ok else 'f'}\t{reason}\t"
-        f"{comps.replace(chr(92), chr(92) * 2)}\t{why.replace(chr(92), chr(92) * 2)}\t"
-        f"{version}\t{at.isoformat()}\n"
-        for p, e, score, ok, reason, comps, why, version, at in rows
-    )
-
-
 def _copy_columns(
     *,
     project_ids: list[int],
@@ -280,8 +266,10 @@ def _copy_columns(
     version: int,
     at,
 ) -> str:
-    """The same text as `_copy_text` for rows given as columns (one format per row, then
-    one backslash doubling over the whole text: only the JSON columns can hold one)."""
+    """Rows in COPY's text format, given as columns and built as one string (faster than
+    psycopg's `write_row`). Only the JSON columns can hold a backslash (JSON escapes), which
+    COPY's text format doubles, so one doubling goes over the whole text; ids, scores,
+    codes and versions never hold a tab, newline or backslash."""
     flags = {
         s: ("t" if s == scoring.STATUS_ELIGIBLE else "f") + "\t" + STATUS_REASON.get(s, "")
         for s in set(statuses)
@@ -294,11 +282,6 @@ def _copy_columns(
         )
     )
     return text.replace("\\", "\\\\")
-
-
-def _upsert_postgresql(rows: list[tuple]) -> list[int]:
-    """`_upsert_copy` of rows given as tuples (the `_PG_COLUMNS`)."""
-    return _upsert_copy(_copy_text(rows))
 
 
 def _upsert_copy(text: str) -> list[int]:

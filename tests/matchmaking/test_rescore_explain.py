@@ -193,6 +193,16 @@ def test_components_json_equals_the_component_dicts():
     assert '"fit":-0.0' in encoded[0]
 
 
+def _copy_text_by_row(rows: list[tuple]) -> str:
+    """COPY's text format, one row at a time (each JSON column's backslashes doubled)."""
+    return "".join(
+        f"{p}\t{e}\t{score!r}\t{'t' if ok else 'f'}\t{reason}\t"
+        f"{comps.replace(chr(92), chr(92) * 2)}\t{why.replace(chr(92), chr(92) * 2)}\t"
+        f"{version}\t{at.isoformat()}\n"
+        for p, e, score, ok, reason, comps, why, version, at in rows
+    )
+
+
 def test_the_copy_text_built_by_column_equals_the_one_built_by_row():
     at = timezone.now()
     reasons = ['[{"code":"text_terms","params":{"terms":["a\\\\b","港口"]}}]', "[]"]
@@ -224,7 +234,7 @@ def test_the_copy_text_built_by_column_equals_the_one_built_by_row():
         at=at,
     )
 
-    assert text == services._copy_text(rows)
+    assert text == _copy_text_by_row(rows)
     assert "\tf\tnegative_list_prohibited\t" in text
     assert text.count("\\\\\\\\") == 1  # the JSON escape, doubled for COPY
 

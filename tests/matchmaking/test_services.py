@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.models import ExchangeRate, NegativeListRule, Region, Sector
 from matchmaking import services
 from matchmaking.models import Match, MatchingConfig
+from matchmaking.scoring import STATUS_ELIGIBLE
 from matchmaking.selectors import match_list_for_enterprise, match_list_for_project
 from matchmaking.services import (
     enterprise_rescore,
@@ -472,21 +473,20 @@ def test_the_copy_upsert_stores_json_escapes_and_unicode_as_they_were(warehouse)
         {"code": "text_terms", "side": "project", "params": {"terms": ['a\\b "c"\td', "港口"]}}
     ]
     encoded = json.dumps(reasons, ensure_ascii=False, separators=(",", ":"))
-    row = (
-        warehouse.pk,
-        firm.pk,
-        61.5,
-        True,
-        "",
-        '{"sector":{"fit":0.5}}',
-        encoded,
-        3,
-        timezone.now(),
+    text = services._copy_columns(
+        project_ids=[warehouse.pk],
+        enterprise_ids=[firm.pk],
+        scores=[61.5],
+        statuses=[STATUS_ELIGIBLE],
+        components=['{"sector":{"fit":0.5}}'],
+        reasons=[encoded],
+        version=3,
+        at=timezone.now(),
     )
 
     with transaction.atomic():
         services._kept_start()
-        services._upsert_postgresql([row])
+        services._upsert_copy(text)
 
     match = Match.objects.get()
     assert match.reasons == reasons
