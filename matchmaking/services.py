@@ -32,8 +32,10 @@ from django.utils import timezone
 from core.history import history_user_set
 from matchmaking import scoring
 from matchmaking.features import (
+    DETAILS_FROM_DB,
     LOAD_BATCH_SIZE,
     REFIT_AFTER,
+    FeatureChunk,
     FeatureStore,
     enterprise_records,
     feature_store,
@@ -387,6 +389,168 @@ def _parts_of(store: FeatureStore, selection: scoring.IdSelection) -> Iterator[_
             yield _Part(chunk.batch, chunk.texts, chunk.tokens, selection.project_rows[mask], rows)
 
 
+class _Writer:
+    """Explains and upserts selected pairs part by part, inside the caller's transaction.
+
+    `store` takes one part (its pairs in STORE_BATCH_SIZE batches); `finish` deletes the
+    untouched pairs left in `scope` and announces the new eligible ones (with `notify`;
+    without, the caller announces them after its prune, `matches_notify_created`).
+
+    The untouched rows of `scope` this run did not store are the pairs no longer kept. On
+    PostgreSQL they are found by the stored key set (unchanged rows are not rewritten, so
+    `computed_at` is when a row's score or explanation last changed); elsewhere every row is
+    rewritten with this run's `computed_at` and the rows still carrying an older one go.
+    """
+
+    def __init__(
+        self,
+        *,
+        pb: scoring.ProjectBatch,
+        project_texts: list[str],
+        vocab: scoring.Vocabulary,
+        config: MatchingConfig,
+        scope: Q,
+        summary: RescoreSummary,
+        notify: bool,
+    ) -> None:
+        self.pb, self.vocab, self.config, self.scope, self.summary = (
+            pb,
+            vocab,
+            config,
+            scope,
+            summary,
+        )
+        self.notify = notify
+        self.weights = matching_weights(config=config)
+        self.now = timezone.now()
+        self.fast = _copy_upsert_available()
+        self.p_tokens = _Tokens(project_texts)
+        self.fragments: dict = {}
+        self.rarity: dict[str, tuple[float, str]] = {}
+        self.tables: dict[int, tuple[TermTable, TextIndex]] = {}
+        self.new_ids: list[int] = []  # with `notify` (else only counted: O(rows) ints)
+        self.created = 0
+        self.seconds = 0.0  # spent in `store`
+        self.before = (
+            None
+            if self.fast
+            else set(Match.objects.filter(scope).values_list("project_id", "enterprise_id"))
+        )
+        if self.fast:
+            _kept_start()
+
+    def _time(self, key: str, started: float) -> None:
+        timings = self.summary.timings
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - started
+
+    def store(self, part: _Part) -> None:
+        began = time.perf_counter()
+        pb, eb, config, now = self.pb, part.eb, self.config, self.now
+        e_tokens = _Tokens(part.texts, part.tokens)
+        if self.fast:
+            t = time.perf_counter()
+            table = _term_table(self.tables, eb.text_index, self.p_tokens, len(pb))
+            e_terms = table.encode(
+                lambda row, texts=part.texts: text_words(texts[row]),
+                part.enterprise_rows,
+                len(eb),
+            )
+            self._time("explain", t)
+        for lo in range(0, len(part.project_rows), STORE_BATCH_SIZE):
+            t = time.perf_counter()
+            scores = _without_owner(
+                scoring.pair_scores(
+                    pb,
+                    eb,
+                    part.project_rows[lo : lo + STORE_BATCH_SIZE],
+                    part.enterprise_rows[lo : lo + STORE_BATCH_SIZE],
+                    self.weights,
+                )
+            )
+            p_ids = pb.ids[scores.project_rows].tolist()
+            e_ids = eb.ids[scores.enterprise_rows].tolist()
+            score = np.round(scores.score.astype(np.float64), 2).tolist()
+            status = scores.status.tolist()
+            if self.fast:
+                text = _copy_columns(
+                    project_ids=p_ids,
+                    enterprise_ids=e_ids,
+                    scores=score,
+                    statuses=status,
+                    components=_components_json(scores),
+                    reasons=scoring.explain_pairs_json(
+                        scores,
+                        projects=pb.records,
+                        enterprises=eb.records,
+                        vocab=self.vocab,
+                        pair_terms=_pair_terms(scores, table, e_terms),
+                        cache=self.fragments,
+                    ),
+                    version=config.version,
+                    at=now,
+                )
+                self._time("explain", t)
+                t = time.perf_counter()
+                new = _upsert_copy(text)
+                self.created += len(new)
+                if self.notify:
+                    self.new_ids.extend(new)
+            else:
+                reasons = scoring.explain_pairs(
+                    scores,
+                    projects=pb.records,
+                    enterprises=eb.records,
+                    vocab=self.vocab,
+                    terms=_terms(scores, pb, eb, self.p_tokens, e_tokens, self.rarity),
+                )
+                components = _components_rows(scores)
+                rows = [
+                    (
+                        p_ids[i],
+                        e_ids[i],
+                        score[i],
+                        status[i] == scoring.STATUS_ELIGIBLE,
+                        STATUS_REASON.get(status[i], ""),
+                        components[i],
+                        reasons[i],
+                        config.version,
+                        now,
+                    )
+                    for i in range(len(score))
+                ]
+                self._time("explain", t)
+                t = time.perf_counter()
+                _upsert_generic(rows)
+            self.summary.stored += len(score)
+            self._time("store", t)
+        self.seconds += time.perf_counter() - began
+
+    def finish(self) -> None:
+        t = time.perf_counter()
+        scope, now, new_ids = self.scope, self.now, self.new_ids
+        created = self.created
+        if self.before is not None:
+            new_ids = [
+                pk
+                for pk, p, e in Match.objects.filter(scope, computed_at=now, eligible=True)
+                .values_list("pk", "project_id", "enterprise_id")
+                .iterator(chunk_size=LOAD_BATCH_SIZE)
+                if (p, e) not in self.before
+            ]
+            created = len(new_ids)
+        if self.fast:
+            deleted = _delete_not_kept(scope)
+        else:
+            deleted, _ = (
+                Match.objects.filter(scope, state=Match.State.NEW).exclude(computed_at=now).delete()
+            )
+        if self.notify:
+            matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
+        self._time("store", t)
+        self.summary.created += created
+        self.summary.deleted += deleted
+
+
 def _score_and_store(
     *,
     pb: scoring.ProjectBatch,
@@ -398,129 +562,21 @@ def _score_and_store(
     summary: RescoreSummary,
     notify: bool = True,
 ) -> None:
-    """Explain and upsert the selected pairs in batches; delete untouched pairs left in `scope`.
-
-    With `notify`, `matches_stored` names the new eligible pairs; without, the caller
-    announces them after its prune (`matches_notify_created`).
-
-    The untouched rows of `scope` this run did not store are the pairs no longer kept. On
-    PostgreSQL they are found by the stored key set (unchanged rows are not rewritten, so
-    `computed_at` is when a row's score or explanation last changed); elsewhere every row is
-    rewritten with this run's `computed_at` and the rows still carrying an older one go.
-    """
-    weights = matching_weights(config=config)
-    now = timezone.now()
-    fast = _copy_upsert_available()
-    p_tokens = _Tokens(project_texts)
-    timings = summary.timings
-    fragments: dict = {}
-    rarity: dict[str, tuple[float, str]] = {}
-    tables: dict[int, tuple[TermTable, TextIndex]] = {}
-    new_ids: list[int] = []
+    """Explain and upsert the selected pairs in batches; delete untouched pairs left in `scope`
+    (one transaction; see `_Writer`)."""
     with transaction.atomic():
-        before = (
-            None
-            if fast
-            else set(Match.objects.filter(scope).values_list("project_id", "enterprise_id"))
+        writer = _Writer(
+            pb=pb,
+            project_texts=project_texts,
+            vocab=vocab,
+            config=config,
+            scope=scope,
+            summary=summary,
+            notify=notify,
         )
-        if fast:
-            _kept_start()
         for part in parts:
-            eb = part.eb
-            e_tokens = _Tokens(part.texts, part.tokens)
-            if fast:
-                t = time.perf_counter()
-                table = _term_table(tables, eb.text_index, p_tokens, len(pb))
-                e_terms = table.encode(
-                    lambda row, texts=part.texts: text_words(texts[row]),
-                    part.enterprise_rows,
-                    len(eb),
-                )
-                timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
-            for lo in range(0, len(part.project_rows), STORE_BATCH_SIZE):
-                t = time.perf_counter()
-                scores = _without_owner(
-                    scoring.pair_scores(
-                        pb,
-                        eb,
-                        part.project_rows[lo : lo + STORE_BATCH_SIZE],
-                        part.enterprise_rows[lo : lo + STORE_BATCH_SIZE],
-                        weights,
-                    )
-                )
-                p_ids = pb.ids[scores.project_rows].tolist()
-                e_ids = eb.ids[scores.enterprise_rows].tolist()
-                score = np.round(scores.score.astype(np.float64), 2).tolist()
-                status = scores.status.tolist()
-                if fast:
-                    text = _copy_columns(
-                        project_ids=p_ids,
-                        enterprise_ids=e_ids,
-                        scores=score,
-                        statuses=status,
-                        components=_components_json(scores),
-                        reasons=scoring.explain_pairs_json(
-                            scores,
-                            projects=pb.records,
-                            enterprises=eb.records,
-                            vocab=vocab,
-                            pair_terms=_pair_terms(scores, table, e_terms),
-                            cache=fragments,
-                        ),
-                        version=config.version,
-                        at=now,
-                    )
-                    timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
-                    t = time.perf_counter()
-                    new_ids.extend(_upsert_copy(text))
-                else:
-                    reasons = scoring.explain_pairs(
-                        scores,
-                        projects=pb.records,
-                        enterprises=eb.records,
-                        vocab=vocab,
-                        terms=_terms(scores, pb, eb, p_tokens, e_tokens, rarity),
-                    )
-                    components = _components_rows(scores)
-                    rows = [
-                        (
-                            p_ids[i],
-                            e_ids[i],
-                            score[i],
-                            status[i] == scoring.STATUS_ELIGIBLE,
-                            STATUS_REASON.get(status[i], ""),
-                            components[i],
-                            reasons[i],
-                            config.version,
-                            now,
-                        )
-                        for i in range(len(score))
-                    ]
-                    timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - t
-                    t = time.perf_counter()
-                    _upsert_generic(rows)
-                summary.stored += len(score)
-                timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
-        t = time.perf_counter()
-        if before is not None:
-            new_ids = [
-                pk
-                for pk, p, e in Match.objects.filter(scope, computed_at=now, eligible=True)
-                .values_list("pk", "project_id", "enterprise_id")
-                .iterator(chunk_size=LOAD_BATCH_SIZE)
-                if (p, e) not in before
-            ]
-        if fast:
-            deleted = _delete_not_kept(scope)
-        else:
-            deleted, _ = (
-                Match.objects.filter(scope, state=Match.State.NEW).exclude(computed_at=now).delete()
-            )
-        if notify:
-            matches_stored.send(sender=Match, new_match_ids=sorted(new_ids))
-        timings["store"] = timings.get("store", 0.0) + time.perf_counter() - t
-    summary.created += len(new_ids)
-    summary.deleted += deleted
+            writer.store(part)
+        writer.finish()
 
 
 def _acted_pairs(scope: Q, pb: scoring.ProjectBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -548,10 +604,18 @@ def matches_rescore_projects(
 ) -> RescoreSummary:
     """Score published projects (all, or `project_ids`) against every enterprise and store.
 
-    Enterprises are streamed chunk by chunk from the feature store, twice: to rank, then
-    to explain and store the pairs kept in each chunk. With `prune`, enterprises that
-    gained a project drop the ones beyond their K best in a `matchmaking.prune` task
-    enqueued on commit (a full rescore prunes once at the end instead, see `matches_prune`).
+    Enterprises are streamed chunk by chunk from the feature store. Each chunk's
+    enterprise-side pairs are final once it is scored (its enterprises saw every project),
+    so they are explained and stored while the chunk is in memory; the projects' side
+    (P x K pairs, known once every chunk is scored) is stored at the end, reading again
+    only the chunks that hold its enterprises (from this process's memo when it has them).
+    Memory therefore does not grow with the number of enterprises (`scoring.rank_chunks`).
+    A chunk with few pairs whose records are not decoded yet (a single project's rescore)
+    is stored at the end too, up to DETAILS_FROM_DB pairs, so the records its reasons quote
+    are read by id in one go instead of decoding the chunk's details. Everything is stored
+    in one transaction. With `prune`, enterprises that gained a project drop the ones beyond
+    their K best in a `matchmaking.prune` task enqueued on commit (a full rescore prunes
+    once at the end instead, see `matches_prune`).
     A chunk of a full rescore passes `notify=False`: each chunk keeps every enterprise's K
     best among its own projects, most of which the final prune deletes, so the pairs are
     announced after that prune (`matches_prune(created_since=...)`), never before.
@@ -570,24 +634,47 @@ def matches_rescore_projects(
         summary.seconds = time.perf_counter() - started
         return summary
     scope = Q(project_id__in=[int(i) for i in pb.ids])
-    t = time.perf_counter()
-    batches = (chunk.batch for chunk in store.chunks())
-    selection = scoring.rank_chunks(pb, batches, weights, keep=_acted_pairs(scope, pb))
-    summary.timings["rank"] = time.perf_counter() - t
-    summary.pairs_scored = selection.pairs_scored
-    _score_and_store(
-        pb=pb,
-        project_texts=texts,
-        parts=_parts_of(store, selection),
-        vocab=store.vocab,
-        config=config,
-        scope=scope,
-        summary=summary,
-        notify=notify,
-    )
+    keep = _acted_pairs(scope, pb)
+    held: list[FeatureChunk] = []  # the chunk being ranked
+    later_p: list[np.ndarray] = []  # pairs of chunks stored at the end (few, see above)
+    later_e: list[np.ndarray] = []
+    touched: list[np.ndarray] = []  # enterprise ids stored (for the prune)
+
+    def batches() -> Iterator[scoring.EnterpriseBatch]:
+        for chunk in store.chunks():
+            held[:] = [chunk]
+            yield chunk.batch
+
+    def emit(eb: scoring.EnterpriseBatch, p_rows: np.ndarray, e_rows: np.ndarray) -> None:
+        if prune:
+            touched.append(eb.ids[e_rows])
+        later = sum(len(p) for p in later_p) + len(p_rows)
+        if later <= DETAILS_FROM_DB and eb.records.details.missing(np.unique(e_rows).tolist()):
+            later_p.append(p_rows)
+            later_e.append(eb.ids[e_rows])
+        else:
+            chunk = held[0]
+            writer.store(_Part(eb, chunk.texts, chunk.tokens, p_rows, e_rows))
+
+    with transaction.atomic():
+        writer = _Writer(
+            pb=pb, project_texts=texts, vocab=store.vocab, config=config, scope=scope,
+            summary=summary, notify=notify,
+        )  # fmt: skip
+        t = time.perf_counter()
+        rest = scoring.rank_chunks(pb, batches(), weights, keep=keep, emit=emit)
+        summary.timings["rank"] = time.perf_counter() - t - writer.seconds
+        summary.pairs_scored = rest.pairs_scored
+        p_rows = np.concatenate([rest.project_rows, *later_p])
+        e_ids = np.concatenate([rest.enterprise_ids, *later_e])
+        if prune:
+            touched.append(rest.enterprise_ids)
+        order = np.lexsort((e_ids, p_rows))  # by project, then enterprise, as ranked
+        for part in _parts_of(store, scoring.IdSelection(p_rows[order], e_ids[order], 0)):
+            writer.store(part)
+        writer.finish()
     if prune:
-        touched = sorted(set(selection.enterprise_ids.tolist()))
-        _prune_after_commit(enterprise_ids=touched)
+        _prune_after_commit(enterprise_ids=np.unique(np.concatenate(touched)).tolist())
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -38,7 +38,7 @@ Ineligible pairs keep their score; they are ranked after eligible ones by the ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -654,6 +654,7 @@ def rank_chunks(
     *,
     chunk: int = RANK_CHUNK,
     keep: tuple[np.ndarray, np.ndarray] | None = None,
+    emit: Callable[[EnterpriseBatch, np.ndarray, np.ndarray], None] | None = None,
 ) -> IdSelection:
     """Select the pairs worth storing, streaming the enterprises chunk by chunk.
 
@@ -661,9 +662,16 @@ def rank_chunks(
     so each of its enterprises sees all projects and gets its exact K best projects among
     eligible pairs scoring at least `min_score` (an E_chunk x K buffer). Each project's K
     best enterprises (eligible or not; the owner never) are merged across chunks in a
-    P x K buffer. Memory is O(chunk x E_chunk + P x K), whatever the number of chunks:
-    only one enterprise chunk needs to be in memory at a time.
-    `keep` adds explicit pairs (project rows, enterprise ids) whatever their rank.
+    P x K buffer. `keep` adds explicit pairs (project rows, enterprise ids) whatever their
+    rank.
+
+    With `emit`, memory is O(chunk x E_chunk + P x K), whatever the number of chunks: a
+    chunk's enterprise-side pairs are final once the chunk is scored, so they are handed to
+    `emit(eb, project_rows, enterprise_rows)` (with the chunk's `keep` pairs, each pair once,
+    by project row then enterprise row) while the chunk is in memory, and the selection
+    returned holds only the project side's pairs not emitted already (those emitted are
+    tracked within the P x K buffer). Without `emit`, every pair is returned, so the
+    selection grows with the number of enterprises (up to K pairs each).
 
     Each side keeps its running K-th best score: a block only looks at the pairs above it
     (after the first chunk, a few per project), so no block is sorted once the buffers are
@@ -677,6 +685,12 @@ def rank_chunks(
     proj_kth = np.full(n_p, -1, dtype=np.float32)  # K-th best so far (-1: fewer than K)
     p_parts: list[np.ndarray] = []
     e_parts: list[np.ndarray] = []
+    # With `emit`: the project buffer's pairs already emitted, as codes id * P + row.
+    emitted = np.empty(0, dtype=np.int64)
+    keep_p = keep_e = None
+    if keep is not None:
+        keep_p = np.asarray(keep[0], dtype=np.int64)
+        keep_e = np.asarray(keep[1], dtype=np.int64)
     scored = 0
     terms = ProjectTerms.of(pb) if n_p else None
     for eb in chunks if n_p else ():
@@ -733,15 +747,24 @@ def rank_chunks(
         if pending:
             _merge_pending(best_s, best_p, bar, pending, k, floor)
         e_rows, slot = np.nonzero(best_s >= 0)
-        # One int64 per pair (project row, enterprise id), compact as the chunks pile up.
-        p_parts.append(best_p[e_rows, slot])
-        e_parts.append(eb.ids[e_rows])
+        if emit is None:
+            # One int64 per pair (project row, enterprise id), compact as the chunks pile up.
+            p_parts.append(best_p[e_rows, slot])
+            e_parts.append(eb.ids[e_rows])
+            continue
+        emitted = _emit_chunk(
+            eb, best_p[e_rows, slot], e_rows, proj_s, proj_e, emitted, keep_p, keep_e, emit
+        )
     p_rows, slot = np.nonzero(proj_s >= 0)
+    e_ids = proj_e[p_rows, slot]
+    if emit is not None:
+        fresh = ~np.isin(e_ids * n_p + p_rows, emitted)
+        p_rows, e_ids = p_rows[fresh], e_ids[fresh]
     p_parts.append(p_rows)
-    e_parts.append(proj_e[p_rows, slot])
-    if keep is not None:
-        p_parts.append(np.asarray(keep[0], dtype=np.int64))
-        e_parts.append(np.asarray(keep[1], dtype=np.int64))
+    e_parts.append(e_ids)
+    if keep is not None and emit is None:
+        p_parts.append(keep_p)
+        e_parts.append(keep_e)
     span = max((int(e.max()) + 1 for e in e_parts if len(e)), default=1)
     codes = np.concatenate(
         [p.astype(np.int64) * span + e for p, e in zip(p_parts, e_parts, strict=True)]
@@ -749,6 +772,37 @@ def rank_chunks(
     codes.sort()  # then drop repeats (np.unique's hashing is slower on 10^6 codes)
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
     return IdSelection(codes // span, codes % span, scored)
+
+
+def _emit_chunk(
+    eb: EnterpriseBatch,
+    p_rows: np.ndarray,
+    e_rows: np.ndarray,
+    proj_s: np.ndarray,
+    proj_e: np.ndarray,
+    emitted: np.ndarray,
+    keep_p: np.ndarray | None,
+    keep_e: np.ndarray | None,
+    emit: Callable[[EnterpriseBatch, np.ndarray, np.ndarray], None],
+) -> np.ndarray:
+    """Emit a chunk's final pairs (its enterprise side and its `keep` pairs, each once).
+
+    Returns the codes (enterprise id * P + project row) of the pairs of the project buffer
+    emitted so far: the previous ones still in the buffer plus this chunk's (at most P x K).
+    """
+    n_p = len(proj_s)
+    if keep_e is not None:
+        mine = np.flatnonzero(np.isin(keep_e, eb.ids))
+        p_rows = np.concatenate([p_rows, keep_p[mine]])
+        e_rows = np.concatenate([e_rows, rows_of(eb, keep_e[mine])])
+    codes = np.unique(p_rows * len(eb) + e_rows)  # by project row, then enterprise row
+    emit(eb, codes // len(eb), codes % len(eb))
+    held = proj_s >= 0
+    buffer = proj_e[held] * n_p + np.nonzero(held)[0]
+    at, slot = np.nonzero(held & np.isin(proj_e, eb.ids))
+    ids = proj_e[at, slot]
+    done = np.isin(at * len(eb) + rows_of(eb, ids), codes)
+    return np.concatenate([emitted[np.isin(emitted, buffer)], ids[done] * n_p + at[done]])
 
 
 def rows_of(eb: EnterpriseBatch, ids: np.ndarray) -> np.ndarray:
