@@ -1,12 +1,14 @@
 """Reference data and API tokens, as the API shows them; the fast read path of list rows."""
 
+import functools
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, ClassVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 from rest_framework import fields as drf_fields
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -226,3 +228,25 @@ def unread_related_fields(serializer_class: type, relations: Iterable[str]) -> t
             if not (field.primary_key or field.name in read or field.attname in read):
                 unread.append(f"{relation}__{field.name}")
     return tuple(unread)
+
+
+def country_code(field: Any) -> Callable[[str], str]:
+    """A stored country code as the model field's Country gives it (`country.code`)."""
+
+    @functools.lru_cache(maxsize=1024)
+    def code(stored: str) -> str:
+        return Country(code=stored, custom_countries=field.countries).code
+
+    return code
+
+
+def country_codes(field: Any) -> Callable[[str], tuple[str, ...]]:
+    """A stored CountryField(multiple=True) value ("TH,SG") as the codes the model's
+    descriptor gives (cleaned, unique, sorted, then each as a Country)."""
+    code = country_code(field)
+
+    @functools.lru_cache(maxsize=4096)
+    def codes(stored: str) -> tuple[str, ...]:
+        return tuple(code(each) for each in field.get_clean_value(stored))
+
+    return codes

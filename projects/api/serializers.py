@@ -1,11 +1,14 @@
 """Projects, parks and opportunity lists as the API shows them, and what SOE staff may send."""
 
+import functools
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.serializers import CodeRelatedField, RowPlanMixin
+from core.api.serializers import CodeRelatedField, RowPlanMixin, country_code, country_codes
 from core.models import CooperationMode, Corridor, OwnershipType, Region, Sector
 from enterprises.api.serializers import (
     CodeListField,
@@ -231,3 +234,162 @@ class ProjectInputSerializer(serializers.Serializer):
 
 class ProjectWithdrawInputSerializer(serializers.Serializer):
     note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+
+
+# List pages: rows read with values_list and written out by hand ----------------------------
+
+# The columns project_rows reads, in its order: the project, its owner's summary, its list
+# and park (id and name, NULL when it has none), the code arrays PostgreSQL keeps on the row
+# (annotated by the view as `<field>_codes`), then the remaining shown fields. `rank` is
+# appended when the query ranks.
+PROJECT_ROW_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "description",
+    "owner_id",
+    "owner__reference",
+    "owner__name",
+    "owner__ownership",
+    "owner__country",
+    "owner__is_verified",
+    "opportunity_list_id",
+    "opportunity_list__name",
+    "park_id",
+    "park__name",
+    "sectors_codes",
+    "cooperation_modes_codes",
+    "corridors_codes",
+    "target_regions_codes",
+    "partner_ownership_codes",
+    "target_countries",
+    "total_investment",
+    "external_investment_sought",
+    "currency",
+    "total_investment_cny",
+    "external_investment_sought_cny",
+    "location_country",
+    "location_city",
+    "status",
+    "deadline",
+    "published_at",
+    "created_at",
+    "updated_at",
+)
+
+
+@functools.cache
+def _row_formats() -> dict[str, Any]:
+    """ProjectSerializer's own field instances for the values that need formatting (decimals,
+    dates, datetimes), so project_rows writes what the serializer writes."""
+    fields = ProjectSerializer().fields
+    return {
+        name: fields[name].to_representation
+        for name in (
+            "total_investment",
+            "external_investment_sought",
+            "total_investment_cny",
+            "external_investment_sought_cny",
+            "deadline",
+            "published_at",
+            "created_at",
+            "updated_at",
+        )
+    }
+
+
+_project_country = country_code(Project._meta.get_field("location_country"))
+_project_countries = country_codes(Project._meta.get_field("target_countries"))
+_owner_country = country_code(Enterprise._meta.get_field("country"))
+
+
+def _none_or(format_: Callable[[Any], Any], value: Any) -> Any:
+    return None if value is None else format_(value)
+
+
+def project_rows(rows: Iterable[tuple], *, ranked: bool) -> list[dict]:
+    """ProjectSerializer's representation of each row of PROJECT_ROW_COLUMNS (plus `rank`
+    when `ranked`), byte for byte once rendered (tests/api/test_project_rows.py), without
+    model instances or DRF's per-field machinery: a list page of 20 rows built 20 projects,
+    60 related instances and walked 26 fields of each."""
+    formats = _row_formats()
+    total_f, sought_f = formats["total_investment"], formats["external_investment_sought"]
+    total_cny_f = formats["total_investment_cny"]
+    sought_cny_f = formats["external_investment_sought_cny"]
+    deadline_f, published_f = formats["deadline"], formats["published_at"]
+    created_f, updated_f = formats["created_at"], formats["updated_at"]
+    out = []
+    for row in rows:
+        (
+            pk,
+            reference,
+            title,
+            description,
+            owner_id,
+            owner_reference,
+            owner_name,
+            owner_ownership,
+            owner_country,
+            owner_verified,
+            list_id,
+            list_name,
+            park_id,
+            park_name,
+            sectors,
+            modes,
+            corridors,
+            regions,
+            ownerships,
+            target_countries,
+            total,
+            sought,
+            currency,
+            total_cny,
+            sought_cny,
+            location_country,
+            location_city,
+            status,
+            deadline,
+            published_at,
+            created_at,
+            updated_at,
+        ) = row[:32]
+        rank = row[32] if ranked else None
+        out.append(
+            {
+                "id": pk,
+                "reference": reference,
+                "title": title,
+                "description": description,
+                "owner": {
+                    "id": owner_id,
+                    "reference": owner_reference,
+                    "name": owner_name,
+                    "ownership": owner_ownership,
+                    "country": _owner_country(owner_country),
+                    "is_verified": owner_verified,
+                },
+                "opportunity_list": None if list_id is None else {"id": list_id, "name": list_name},
+                "park": None if park_id is None else {"id": park_id, "name": park_name},
+                "sectors": list(sectors),
+                "cooperation_modes": list(modes),
+                "corridors": list(corridors),
+                "target_regions": list(regions),
+                "target_countries": list(_project_countries(target_countries)),
+                "partner_ownership": list(ownerships),
+                "total_investment": total_f(total),
+                "external_investment_sought": sought_f(sought),
+                "currency": currency,
+                "total_investment_cny": _none_or(total_cny_f, total_cny),
+                "external_investment_sought_cny": _none_or(sought_cny_f, sought_cny),
+                "location_country": _project_country(location_country),
+                "location_city": location_city,
+                "status": status,
+                "deadline": _none_or(deadline_f, deadline),
+                "published_at": _none_or(published_f, published_at),
+                "created_at": created_f(created_at),
+                "updated_at": updated_f(updated_at),
+                "rank": None if rank is None else round(float(rank), 6),
+            }
+        )
+    return out

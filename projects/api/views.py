@@ -26,11 +26,13 @@ from projects.api.filters import (
 )
 from projects.api.permissions import ProjectPermission
 from projects.api.serializers import (
+    PROJECT_ROW_COLUMNS,
     OpportunityListSerializer,
     ParkSerializer,
     ProjectInputSerializer,
     ProjectSerializer,
     ProjectWithdrawInputSerializer,
+    project_rows,
 )
 from projects.models import OpportunityList, Park, Project
 from projects.selectors import project_list_visible_to, project_visibility_key
@@ -171,25 +173,44 @@ class ProjectViewSet(
         visibility = project_visibility_key(user=actor.user, enterprise=actor.enterprise)
         return f"projects|{visibility}|{self.filterset.selection_key()}"
 
-    def get_queryset(self) -> QuerySet[Project]:
-        projects = project_list_visible_to(
+    def _visible(self) -> QuerySet[Project]:
+        return project_list_visible_to(
             user=self.request.user, enterprise=actor_for(self.request).enterprise
-        ).select_related(*PROJECT_ROW_RELATIONS)
+        )
+
+    @staticmethod
+    def _with_codes(projects: QuerySet[Project]) -> QuerySet[Project]:
+        # The codes of each M2M field, as the arrays the database keeps on the project row
+        # (PostgreSQL): no query, subquery or model instance per field (the serializer and
+        # project_rows read `<field>_codes`).
+        return projects.annotate(
+            **{
+                f"{field}_codes": Derived(derived)
+                for field, (derived, _column) in CODE_COLUMNS.items()
+            }
+        )
+
+    def get_queryset(self) -> QuerySet[Project]:
+        projects = self._visible().select_related(*PROJECT_ROW_RELATIONS)
         if self.action == "list":  # read-only rows: the related columns they show, no more
             projects = projects.defer(
                 *unread_related_fields(ProjectSerializer, PROJECT_ROW_RELATIONS)
             )
         if derived_columns():
-            # The codes of each M2M field, as the arrays the database keeps on the project
-            # row: no query, subquery or model instance per field (the serializer reads
-            # `<field>_codes`).
-            return projects.annotate(
-                **{
-                    f"{field}_codes": Derived(derived)
-                    for field, (derived, _column) in CODE_COLUMNS.items()
-                }
-            )
+            return self._with_codes(projects)
         return projects.prefetch_related(*CODE_COLUMNS)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """On PostgreSQL the page is read as plain values (PROJECT_ROW_COLUMNS) and written
+        by project_rows, the serializer's representation without model instances or DRF's
+        per-field work; elsewhere (SQLite) as any list."""
+        if not derived_columns():
+            return super().list(request, *args, **kwargs)
+        projects = self.filter_queryset(self._with_codes(self._visible()))
+        ranked = "rank" in projects.query.annotations
+        columns = (*PROJECT_ROW_COLUMNS, "rank") if ranked else PROJECT_ROW_COLUMNS
+        page = self.paginate_queryset(projects.values_list(*columns))
+        return self.get_paginated_response(project_rows(page, ranked=ranked))
 
     def _render(self, project: Project, *, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.filter_queryset(self.get_queryset()).get(pk=project.pk)
