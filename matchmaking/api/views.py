@@ -23,9 +23,11 @@ from matchmaking import explain, selectors, services
 from matchmaking.api.filters import MatchFilter
 from matchmaking.api.permissions import IsAuthenticated
 from matchmaking.api.serializers import (
+    MATCH_ROW_COLUMNS,
     MatchListQuerySerializer,
     MatchMarkInputSerializer,
     MatchSerializer,
+    match_rows,
 )
 from matchmaking.models import Match
 from projects.models import Project
@@ -135,6 +137,14 @@ class MatchViewSet(
         if self.action == "list":  # read-only rows: the related columns they show, no more
             matches = matches.defer(*unread_related_fields(MatchSerializer, MATCH_ROW_RELATIONS))
         return matches
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """The page is read as plain values (MATCH_ROW_COLUMNS) and written by match_rows,
+        the serializer's representation without model instances or DRF's per-field work."""
+        matches = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(matches.values_list(*MATCH_ROW_COLUMNS))
+        explain = self.get_serializer_context()["explain"]
+        return self.get_paginated_response(match_rows(page, explain=explain))
 
     @extend_schema(
         summary="Mark a match viewed or dismissed",
