@@ -449,9 +449,13 @@ def varied_paths(candidate_projects: list[int]) -> dict[str, list[str]]:
     places = sorted(set(COUNTRIES[4:])) + list(Region.objects.values_list("code", flat=True))
 
     def unique(make) -> list[str]:
+        """Up to VARIED_URLS distinct URLs (fewer where the list has fewer combinations:
+        one enterprise's recommendations, which have no cached count to miss)."""
         seen: dict[str, None] = {}
-        while len(seen) < VARIED_URLS:
+        for _attempt in range(20 * VARIED_URLS):
             seen[make()] = None
+            if len(seen) == VARIED_URLS:
+                break
         return list(seen)
 
     def ordering(params: dict) -> dict:
@@ -503,9 +507,9 @@ def varied_paths(candidate_projects: list[int]) -> dict[str, list[str]]:
         return "/api/v1/matches/?" + urlencode(params)
 
     def recommendations() -> str:
-        params: dict = {"page": rng.randrange(1, 25)}
-        if rng.random() < 0.5:
-            params["min_score"] = rng.choice([35, 40, 45, 50])
+        params: dict = {"page": rng.randrange(1, 51)}
+        if rng.random() < 0.8:
+            params["min_score"] = rng.choice([32, 35, 38, 40, 42, 45, 48, 50])
         return "/api/v1/matches/?" + urlencode(params)
 
     return {
