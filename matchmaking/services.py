@@ -50,11 +50,15 @@ from projects.models import Project
 
 logger = logging.getLogger(__name__)
 
-# Projects per `matchmaking.rescore_chunk` task of a full rescore. Memory of a chunk is
-# the enterprise snapshot plus engine.RANK_CHUNK x E floats, whatever the chunk size.
+# Projects per `matchmaking.rescore_chunk` task of a full rescore. Memory of a chunk task is
+# one decoded enterprise chunk at a time (plus this process's memo, features.MEMO_ENTERPRISES)
+# and a chunk size x K buffer, whatever the number of enterprises (`matches_rescore_projects`).
 RESCORE_CHUNK_SIZE = 250
 # Pairs explained and upserted at once: bounds the memory of a rescore whatever its size.
 STORE_BATCH_SIZE = 20_000
+# Encoded text reasons (one per distinct list of shared words) a rescore keeps between
+# batches; past it the cache is dropped, so it does not grow with the pairs explained.
+TEXT_CACHE_MAX = 50_000
 # Rows per INSERT ... ON CONFLICT statement (non-PostgreSQL path) and per DELETE.
 UPSERT_BATCH_SIZE = 2_000
 DELETE_BATCH_SIZE = 5_000
@@ -400,6 +404,10 @@ class _Writer:
     PostgreSQL they are found by the stored key set (unchanged rows are not rewritten, so
     `computed_at` is when a row's score or explanation last changed); elsewhere every row is
     rewritten with this run's `computed_at` and the rows still carrying an older one go.
+
+    The explanation caches hold what repeats across parts (interned record fields, encoded
+    fragments); the text reasons' cache, one entry per distinct list of shared words, grows
+    with the pairs explained, so it is dropped past TEXT_CACHE_MAX entries.
     """
 
     def __init__(
@@ -472,6 +480,8 @@ class _Writer:
             score = np.round(scores.score.astype(np.float64), 2).tolist()
             status = scores.status.tolist()
             if self.fast:
+                if len(self.fragments.get("text", ())) > TEXT_CACHE_MAX:
+                    del self.fragments["text"]
                 text = _copy_columns(
                     project_ids=p_ids,
                     enterprise_ids=e_ids,
