@@ -26,12 +26,12 @@ from projects.api.filters import (
 )
 from projects.api.permissions import ProjectPermission
 from projects.api.serializers import (
-    PROJECT_ROW_COLUMNS,
     OpportunityListSerializer,
     ParkSerializer,
     ProjectInputSerializer,
     ProjectSerializer,
     ProjectWithdrawInputSerializer,
+    project_row_values,
     project_rows,
 )
 from projects.models import OpportunityList, Park, Project
@@ -201,16 +201,20 @@ class ProjectViewSet(
         return projects.prefetch_related(*CODE_COLUMNS)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        """On PostgreSQL the page is read as plain values (PROJECT_ROW_COLUMNS) and written
-        by project_rows, the serializer's representation without model instances or DRF's
-        per-field work; elsewhere (SQLite) as any list."""
+        """On PostgreSQL the page's ids (and ranks) are selected first, then its rows are
+        read as plain values (project_row_values) and written by project_rows, the
+        serializer's representation without model instances or DRF's per-field work;
+        elsewhere (SQLite) as any list."""
         if not derived_columns():
             return super().list(request, *args, **kwargs)
-        projects = self.filter_queryset(self._with_codes(self._visible()))
+        projects = self.filter_queryset(self._visible())
         ranked = "rank" in projects.query.annotations
-        columns = (*PROJECT_ROW_COLUMNS, "rank") if ranked else PROJECT_ROW_COLUMNS
-        page = self.paginate_queryset(projects.values_list(*columns))
-        return self.get_paginated_response(project_rows(page, ranked=ranked))
+        page = self.paginate_queryset(projects.values_list("pk", *(["rank"] if ranked else [])))
+        rows = project_row_values([row[0] for row in page], self.filterset.rates)
+        if ranked:  # each row's rank after its columns, as project_rows reads it
+            ranks = dict(page)
+            rows = [(*row, ranks[row[0]]) for row in rows]
+        return self.get_paginated_response(project_rows(rows, ranked=ranked))
 
     def _render(self, project: Project, *, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.filter_queryset(self.get_queryset()).get(pk=project.pk)
