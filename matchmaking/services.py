@@ -420,6 +420,7 @@ class _Writer:
         scope: Q,
         summary: RescoreSummary,
         notify: bool,
+        new_ids: bool | None = None,
     ) -> None:
         self.pb, self.vocab, self.config, self.scope, self.summary = (
             pb,
@@ -429,6 +430,7 @@ class _Writer:
             summary,
         )
         self.notify = notify
+        self.keep_new_ids = notify if new_ids is None else new_ids
         self.weights = matching_weights(config=config)
         self.now = timezone.now()
         self.fast = _copy_upsert_available()
@@ -436,7 +438,9 @@ class _Writer:
         self.fragments: dict = {}
         self.rarity: dict[str, tuple[float, str]] = {}
         self.tables: dict[int, tuple[TermTable, TextIndex]] = {}
-        self.new_ids: list[int] = []  # with `notify` (else only counted: O(rows) ints)
+        # The new eligible pairs' ids, with `notify` or `new_ids` (else only counted: a chunk
+        # task of a full rescore creates O(enterprises) of them).
+        self.new_ids: list[int] = []
         self.created = 0
         self.seconds = 0.0  # spent in `store`
         self.before = (
@@ -503,7 +507,7 @@ class _Writer:
                 t = time.perf_counter()
                 new = _upsert_copy(text)
                 self.created += len(new)
-                if self.notify:
+                if self.keep_new_ids:
                     self.new_ids.extend(new)
             else:
                 reasons = scoring.explain_pairs(
@@ -548,6 +552,7 @@ class _Writer:
                 if (p, e) not in self.before
             ]
             created = len(new_ids)
+            self.new_ids = new_ids
         if self.fast:
             deleted = _delete_not_kept(scope)
         else:
@@ -628,7 +633,11 @@ def matches_rescore_projects(
     once at the end instead, see `matches_prune`).
     A chunk of a full rescore passes `notify=False`: each chunk keeps every enterprise's K
     best among its own projects, most of which the final prune deletes, so the pairs are
-    announced after that prune (`matches_prune(created_since=...)`), never before.
+    announced after that prune (`matches_prune(created_since=...)`), never before. For the
+    same reason, with `prune` and `notify` the new pairs are not announced here but by the
+    prune task, those it keeps (a project's rescore stores, for every enterprise, the pair
+    when it is among its K best among these projects alone; the prune deletes those whose
+    enterprise holds K better ones).
     """
     started = time.perf_counter()
     summary = RescoreSummary()
@@ -669,7 +678,7 @@ def matches_rescore_projects(
     with transaction.atomic():
         writer = _Writer(
             pb=pb, project_texts=texts, vocab=store.vocab, config=config, scope=scope,
-            summary=summary, notify=notify,
+            summary=summary, notify=notify and not prune, new_ids=notify,
         )  # fmt: skip
         t = time.perf_counter()
         rest = scoring.rank_chunks(pb, batches(), weights, keep=keep, emit=emit)
@@ -684,7 +693,10 @@ def matches_rescore_projects(
             writer.store(part)
         writer.finish()
     if prune:
-        _prune_after_commit(enterprise_ids=np.unique(np.concatenate(touched)).tolist())
+        _prune_after_commit(
+            enterprise_ids=np.unique(np.concatenate(touched)).tolist(),
+            announce_ids=sorted(writer.new_ids) if notify else None,
+        )
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -754,13 +766,19 @@ def enterprise_rescore(
 
 
 def _prune_after_commit(
-    *, project_ids: list[int] | None = None, enterprise_ids: list[int] | None = None
+    *,
+    project_ids: list[int] | None = None,
+    enterprise_ids: list[int] | None = None,
+    announce_ids: list[int] | None = None,
 ) -> None:
-    """Trim the other side's top-K sets in a task of its own, so a rescore returns fast."""
+    """Trim the other side's top-K sets in a task of its own, so a rescore returns fast;
+    the task then announces the matches of `announce_ids` it kept."""
     from matchmaking.tasks import prune_task
 
     transaction.on_commit(
-        lambda: prune_task.delay(project_ids=project_ids, enterprise_ids=enterprise_ids)
+        lambda: prune_task.delay(
+            project_ids=project_ids, enterprise_ids=enterprise_ids, announce_ids=announce_ids
+        )
     )
 
 
@@ -770,6 +788,7 @@ def matches_prune(
     project_ids: list[int] | None = None,
     enterprise_ids: list[int] | None = None,
     created_since: datetime | None = None,
+    announce_ids: list[int] | None = None,
 ) -> int:
     """Delete untouched matches outside both their project's and their enterprise's K best.
 
@@ -777,7 +796,8 @@ def matches_prune(
     rank is computed on a subset, which can only make it smaller, so pruning a scope
     never deletes a row the full prune would keep. With `created_since` (the final prune
     of a full rescore), the eligible pairs created since then that survived are announced
-    afterwards (`matches_notify_created`).
+    afterwards (`matches_notify_created`). With `announce_ids` (the new pairs of the
+    rescore that enqueued this prune), those still there afterwards are announced.
     """
     config = config or matching_config_current()
     k, floor = config.top_k, config.min_score
@@ -797,6 +817,9 @@ def matches_prune(
         deleted = len(ids)
     if created_since is not None:
         matches_notify_created(since=created_since)
+    if announce_ids is not None:
+        kept = Match.objects.filter(pk__in=announce_ids, eligible=True)
+        matches_stored.send(sender=Match, new_match_ids=sorted(kept.values_list("pk", flat=True)))
     return deleted
 
 

@@ -69,11 +69,14 @@ def prune_task(
     project_ids: list[int] | None = None,
     enterprise_ids: list[int] | None = None,
     created_since: str | None = None,
+    announce_ids: list[int] | None = None,
 ) -> int:
     """Delete untouched matches outside both top-K sets (all, or those of the given ids);
-    with `created_since` (ISO 8601), then announce the eligible pairs created since."""
+    with `created_since` (ISO 8601), then announce the eligible pairs created since; with
+    `announce_ids` (a project's rescore's new pairs), those the prune kept."""
     return services.matches_prune(
         project_ids=project_ids,
         enterprise_ids=enterprise_ids,
         created_since=None if created_since is None else datetime.fromisoformat(created_since),
+        announce_ids=announce_ids,
     )

@@ -232,7 +232,9 @@ def test_currency_conversion_changes_the_capacity_fit(warehouse):
     assert after == 1.0  # 30-60 million CNY now covers the 50 million sought
 
 
-def test_matches_stored_names_only_new_eligible_matches(warehouse):
+def test_matches_stored_names_only_new_eligible_matches(
+    warehouse, django_capture_on_commit_callbacks
+):
     received = []
 
     def receiver(sender, new_match_ids, **kwargs):
@@ -241,8 +243,9 @@ def test_matches_stored_names_only_new_eligible_matches(warehouse):
     matches_stored.connect(receiver, dispatch_uid="test-receiver")
     try:
         spec = specialist()
-        project_rescore(project_id=warehouse.pk)
-        project_rescore(project_id=warehouse.pk)
+        for _ in range(2):  # each announced by the prune task its rescore enqueues
+            with django_capture_on_commit_callbacks(execute=True):
+                project_rescore(project_id=warehouse.pk)
     finally:
         matches_stored.disconnect(dispatch_uid="test-receiver")
 
@@ -356,7 +359,9 @@ def test_admin_save_of_a_configuration_creates_a_new_version(client, admin_user)
     assert MatchingConfig.objects.get(version=2).created_by == admin_user
 
 
-def test_the_portable_upsert_path_keeps_states_and_reports_new_matches(warehouse, monkeypatch):
+def test_the_portable_upsert_path_keeps_states_and_reports_new_matches(
+    warehouse, monkeypatch, django_capture_on_commit_callbacks
+):
     """The bulk_create path (SQLite, other databases) behaves like the PostgreSQL COPY path."""
     monkeypatch.setattr("matchmaking.services._copy_upsert_available", lambda: False)
     received = []
@@ -367,10 +372,12 @@ def test_the_portable_upsert_path_keeps_states_and_reports_new_matches(warehouse
     )
     try:
         spec, car = specialist(), carmaker()
-        project_rescore(project_id=warehouse.pk)
+        with django_capture_on_commit_callbacks(execute=True):  # the prune announces
+            project_rescore(project_id=warehouse.pk)
         match_mark(match=Match.objects.get(enterprise=spec), state=Match.State.DISMISSED)
         first = rows()
-        project_rescore(project_id=warehouse.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            project_rescore(project_id=warehouse.pk)
     finally:
         matches_stored.disconnect(dispatch_uid="t2")
 
