@@ -625,12 +625,12 @@ def matches_rescore_projects(
     (P x K pairs, known once every chunk is scored) is stored at the end, reading again
     only the chunks that hold its enterprises (from this process's memo when it has them).
     Memory therefore does not grow with the number of enterprises (`scoring.rank_chunks`).
-    A chunk with few pairs whose records are not decoded yet (a single project's rescore)
-    is stored at the end too, up to DETAILS_FROM_DB pairs, so the records its reasons quote
-    are read by id in one go instead of decoding the chunk's details. Everything is stored
-    in one transaction. With `prune`, enterprises that gained a project drop the ones beyond
-    their K best in a `matchmaking.prune` task enqueued on commit (a full rescore prunes
-    once at the end instead, see `matches_prune`).
+    Chunks with few pairs (a single project's rescore) are stored at the end too, up to
+    DETAILS_FROM_DB pairs in all, with the project side, one upsert per enterprise chunk as
+    before, and the records their reasons quote read by id in one go (not by decoding each
+    chunk's details). Everything is stored in one transaction. With `prune`, enterprises
+    that gained a project drop the ones beyond their K best in a `matchmaking.prune` task
+    enqueued on commit (a full rescore prunes once at the end instead, see `matches_prune`).
     A chunk of a full rescore passes `notify=False`: each chunk keeps every enterprise's K
     best among its own projects, most of which the final prune deletes, so the pairs are
     announced after that prune (`matches_prune(created_since=...)`), never before. For the
@@ -667,8 +667,7 @@ def matches_rescore_projects(
     def emit(eb: scoring.EnterpriseBatch, p_rows: np.ndarray, e_rows: np.ndarray) -> None:
         if prune:
             touched.append(eb.ids[e_rows])
-        later = sum(len(p) for p in later_p) + len(p_rows)
-        if later <= DETAILS_FROM_DB and eb.records.details.missing(np.unique(e_rows).tolist()):
+        if sum(len(p) for p in later_p) + len(p_rows) <= DETAILS_FROM_DB:
             later_p.append(p_rows)
             later_e.append(eb.ids[e_rows])
         else:
