@@ -56,9 +56,10 @@ logger = logging.getLogger(__name__)
 RESCORE_CHUNK_SIZE = 250
 # Pairs explained and upserted at once: bounds the memory of a rescore whatever its size.
 STORE_BATCH_SIZE = 20_000
-# Encoded text reasons (one per distinct list of shared words) a rescore keeps between
-# batches; past it the cache is dropped, so it does not grow with the pairs explained.
-TEXT_CACHE_MAX = 50_000
+# Encoded reason fragments a rescore keeps between batches, per table (text reasons: one per
+# distinct list of shared words; region, mode...: one per distinct pair of interned fields);
+# past it the table is dropped, so the cache does not grow with the enterprises explained.
+FRAGMENT_CACHE_MAX = 50_000
 # Rows per INSERT ... ON CONFLICT statement (non-PostgreSQL path) and per DELETE.
 UPSERT_BATCH_SIZE = 2_000
 DELETE_BATCH_SIZE = 5_000
@@ -406,8 +407,8 @@ class _Writer:
     rewritten with this run's `computed_at` and the rows still carrying an older one go.
 
     The explanation caches hold what repeats across parts (interned record fields, encoded
-    fragments); the text reasons' cache, one entry per distinct list of shared words, grows
-    with the pairs explained, so it is dropped past TEXT_CACHE_MAX entries.
+    fragments); a table of fragments grows with the pairs explained (text reasons: one per
+    distinct list of shared words), so it is dropped past FRAGMENT_CACHE_MAX entries.
     """
 
     def __init__(
@@ -484,8 +485,11 @@ class _Writer:
             score = np.round(scores.score.astype(np.float64), 2).tolist()
             status = scores.status.tolist()
             if self.fast:
-                if len(self.fragments.get("text", ())) > TEXT_CACHE_MAX:
-                    del self.fragments["text"]
+                for name, held in list(self.fragments.items()):
+                    # Fragments only: the interned fields their keys are made of stay.
+                    fragment = name != "interned" and isinstance(held, dict)
+                    if fragment and len(held) > FRAGMENT_CACHE_MAX:
+                        del self.fragments[name]
                 text = _copy_columns(
                     project_ids=p_ids,
                     enterprise_ids=e_ids,

@@ -196,19 +196,19 @@ def test_a_chunk_rewritten_while_a_rescore_streams_rolls_everything_back(crowd, 
     assert _stored() == changed != before  # nothing of the interrupted run remains
 
 
-def test_dropping_the_text_reasons_cache_between_batches_changes_no_reason(crowd, monkeypatch):
-    """The cache of encoded text reasons is dropped past TEXT_CACHE_MAX (it grows with the
-    pairs explained, so with the number of enterprises): the same rows either way."""
+def test_dropping_the_fragment_caches_between_batches_changes_no_reason(crowd, monkeypatch):
+    """Tables of encoded reason fragments are dropped past FRAGMENT_CACHE_MAX (they grow with
+    the pairs explained, so with the number of enterprises): the same rows either way."""
     services.matches_rescore_projects(project_ids=crowd, prune=False)
     expected = _stored()
     Match.objects.all().delete()
-    monkeypatch.setattr(services, "TEXT_CACHE_MAX", 0)
+    monkeypatch.setattr(services, "FRAGMENT_CACHE_MAX", 0)
     monkeypatch.setattr(services, "STORE_BATCH_SIZE", 5)
     dropped = []
     real = services.scoring.explain_pairs_json
 
     def explain(*args, cache, **kwargs):
-        dropped.append("text" not in cache)
+        dropped.append("text" not in cache and "region" not in cache)
         return real(*args, cache=cache, **kwargs)
 
     monkeypatch.setattr(services.scoring, "explain_pairs_json", explain)
