@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,8 @@ FRAGMENT_CACHE_MAX = 50_000
 # Rows per INSERT ... ON CONFLICT statement (non-PostgreSQL path) and per DELETE.
 UPSERT_BATCH_SIZE = 2_000
 DELETE_BATCH_SIZE = 5_000
+# New pairs named per `matches_stored` signal by a full rescore's final prune.
+ANNOUNCE_BATCH_SIZE = 10_000
 RUN_KEY = "matchmaking:rescore-run:{run_id}"
 # How much earlier than its start a full rescore looks for the pairs it created (clock skew
 # between the machines of its tasks); see `rescore_run_since`.
@@ -230,6 +233,7 @@ def _pair_terms(scores: scoring.PairScores, table: TermTable, e_terms) -> list[l
 
 _PG_STAGE = "matchmaking_match_stage"
 _PG_KEPT = "matchmaking_match_kept"
+_PG_NEW = "matchmaking_match_new"
 _PG_COLUMNS = (
     "project_id",
     "enterprise_id",
@@ -805,11 +809,7 @@ def matches_prune(
     config = config or matching_config_current()
     k, floor = config.top_k, config.min_score
     if connection.vendor == "postgresql" and created_since is not None:
-        deleted, survivors = _prune_postgresql_announcing(
-            k, floor, project_ids, enterprise_ids, created_since
-        )
-        matches_stored.send(sender=Match, new_match_ids=survivors)
-        return deleted
+        return _prune_postgresql_announcing(k, floor, project_ids, enterprise_ids, created_since)
     if connection.vendor == "postgresql":
         deleted = _prune_postgresql(k, floor, project_ids, enterprise_ids)
     else:
@@ -826,17 +826,24 @@ def matches_prune(
     return deleted
 
 
-def matches_notify_created(*, since: datetime) -> list[int]:
-    """Send `matches_stored` for the eligible pairs first stored at or after `since`.
+def matches_notify_created(*, since: datetime) -> int:
+    """Send `matches_stored` for the eligible pairs first stored at or after `since`, in
+    batches of ANNOUNCE_BATCH_SIZE ids; returns how many were named.
 
     Receivers key what they send by the pair, so naming a pair announced before (e.g.
     by a project's own rescore during the run) sends nothing twice.
     """
-    ids = sorted(
-        Match.objects.filter(created_at__gte=since, eligible=True).values_list("pk", flat=True)
+    ids = (
+        Match.objects.filter(created_at__gte=since, eligible=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .iterator(chunk_size=ANNOUNCE_BATCH_SIZE)
     )
-    matches_stored.send(sender=Match, new_match_ids=ids)
-    return ids
+    named = 0
+    for batch in iter(lambda: list(islice(ids, ANNOUNCE_BATCH_SIZE)), []):
+        matches_stored.send(sender=Match, new_match_ids=batch)
+        named += len(batch)
+    return named
 
 
 def rescore_run_since() -> datetime:
@@ -936,30 +943,48 @@ def _prune_postgresql_announcing(
     project_ids: list[int] | None,
     enterprise_ids: list[int] | None,
     since: datetime,
-) -> tuple[int, list[int]]:
-    """`_prune_postgresql`, also returning the eligible rows created since `since` it keeps.
+) -> int:
+    """`_prune_postgresql`, then `matches_stored` for the eligible rows created since `since`
+    that it keeps, ANNOUNCE_BATCH_SIZE ids at a time.
 
     One scan of the table ranks the rows (materialised once), deletes the doomed ones and
-    names the survivors that are new: a second scan for `matches_notify_created` read the
-    whole table again (1.3 s warm, 10 s cold for 1.25 M rows of a table rewritten by a
-    configuration change).
+    writes the new survivors' ids into a temporary table (a second scan for
+    `matches_notify_created` read the whole table again: 1.3 s warm, 10 s cold for 1.25 M
+    rows of a table rewritten by a configuration change). They are read back in batches, so
+    the process never holds them all: a first rescore of 2 x 10^5 enterprises keeps 2.5 M
+    new pairs (~150 MiB as one Python list). The batches are announced inside the prune's
+    transaction, so the notifications they create commit with it.
     """
     ranked, params = _ranked_sql(
         floor=floor, project_ids=project_ids, enterprise_ids=enterprise_ids
     )
     table = Match._meta.db_table
-    sql = (
-        f"WITH ranked AS MATERIALIZED ({ranked}), "  # noqa: S608 - fixed identifiers only
-        f"gone AS (DELETE FROM {table} WHERE id IN (SELECT id FROM ranked WHERE {_DOOMED}) "
-        "RETURNING id) "
-        "SELECT (SELECT count(*) FROM gone), ARRAY(SELECT id FROM ranked "
-        f"WHERE eligible AND created_at >= %s AND NOT {_DOOMED} ORDER BY id)"
-    )
     new = Match.State.NEW
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [*params, new, k, k, since, new, k, k])
-        deleted, survivors = cursor.fetchone()
-    return int(deleted), list(survivors)
+        cursor.execute(f"CREATE TEMPORARY TABLE {_PG_NEW} (id bigint PRIMARY KEY)")
+        cursor.execute(
+            f"WITH ranked AS MATERIALIZED ({ranked}), "  # noqa: S608 - fixed identifiers only
+            f"gone AS (DELETE FROM {table} WHERE id IN (SELECT id FROM ranked WHERE {_DOOMED}) "
+            "RETURNING id), "
+            f"kept AS (INSERT INTO {_PG_NEW} SELECT id FROM ranked "
+            f"WHERE eligible AND created_at >= %s AND NOT {_DOOMED}) "
+            "SELECT count(*) FROM gone",
+            [*params, new, k, k, since, new, k, k],
+        )
+        deleted = int(cursor.fetchone()[0])
+        last = 0
+        while True:
+            cursor.execute(
+                f"SELECT id FROM {_PG_NEW} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608
+                [last, ANNOUNCE_BATCH_SIZE],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
+                break
+            matches_stored.send(sender=Match, new_match_ids=ids)
+            last = ids[-1]
+        cursor.execute(f"DROP TABLE {_PG_NEW}")
+    return deleted
 
 
 def project_matches_retire(*, project_id: int) -> int:

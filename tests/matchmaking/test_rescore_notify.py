@@ -94,8 +94,7 @@ def test_the_next_nightly_rescore_of_unchanged_data_announces_nothing(crowded, a
     matches_rescore_all()
 
     assert sorted(Match.objects.values_list("pk", "project_id", "enterprise_id", "score")) == first
-    assert len(announced) == 2
-    assert announced[1] == []
+    assert len(announced) == 1  # the first run's; the second names no pair
 
 
 def test_a_rescore_soon_after_another_names_its_pairs_again_but_notifies_nobody_twice(
@@ -162,3 +161,20 @@ def test_the_announcing_prune_deletes_what_the_plain_prune_deletes(crowded, anno
     assert set(Match.objects.values_list("pk", flat=True)) == kept_plain
     assert announcing == plain == len(before - kept_plain) == 2
     assert announced == [sorted(Match.objects.filter(eligible=True).values_list("pk", flat=True))]
+
+
+def test_the_final_prune_names_a_large_run_in_batches_each_pair_once(
+    crowded, announced, monkeypatch
+):
+    """After a first rescore of many enterprises the new pairs run into millions: the prune
+    hands them to `matches_stored` a batch at a time instead of holding them all."""
+    monkeypatch.setattr(services, "ANNOUNCE_BATCH_SIZE", 3)
+    for chunk in services.rescore_chunks():
+        services.matches_rescore_projects(project_ids=chunk, prune=False, notify=False)
+
+    services.matches_prune(created_since=services.rescore_run_since())
+
+    kept = sorted(Match.objects.filter(eligible=True).values_list("pk", flat=True))
+    assert len(kept) == 4
+    assert [len(batch) for batch in announced] == [3, 1]
+    assert [pk for batch in announced for pk in batch] == kept
