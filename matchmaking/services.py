@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F, Q, Window
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -427,13 +427,8 @@ class _Writer:
         notify: bool,
         new_ids: bool | None = None,
     ) -> None:
-        self.pb, self.vocab, self.config, self.scope, self.summary = (
-            pb,
-            vocab,
-            config,
-            scope,
-            summary,
-        )
+        self.pb, self.vocab, self.config = pb, vocab, config
+        self.scope, self.summary = scope, summary
         self.notify = notify
         self.keep_new_ids = notify if new_ids is None else new_ids
         self.weights = matching_weights(config=config)
@@ -684,9 +679,15 @@ def matches_rescore_projects(
 
     with transaction.atomic():
         writer = _Writer(
-            pb=pb, project_texts=texts, vocab=store.vocab, config=config, scope=scope,
-            summary=summary, notify=notify and not prune, new_ids=notify,
-        )  # fmt: skip
+            pb=pb,
+            project_texts=texts,
+            vocab=store.vocab,
+            config=config,
+            scope=scope,
+            summary=summary,
+            notify=notify and not prune,
+            new_ids=notify,
+        )
         t = time.perf_counter()
         rest = scoring.rank_chunks(pb, batches(), weights, keep=keep, emit=emit)
         summary.timings["rank"] = time.perf_counter() - t - writer.seconds
@@ -821,8 +822,7 @@ def matches_prune(
     if created_since is not None:
         matches_notify_created(since=created_since)
     if announce_ids is not None:
-        kept = Match.objects.filter(pk__in=announce_ids, eligible=True)
-        matches_stored.send(sender=Match, new_match_ids=sorted(kept.values_list("pk", flat=True)))
+        _announce(_eligible_ids(Match.objects.filter(pk__in=announce_ids)))
     return deleted
 
 
@@ -833,16 +833,30 @@ def matches_notify_created(*, since: datetime) -> int:
     Receivers key what they send by the pair, so naming a pair announced before (e.g.
     by a project's own rescore during the run) sends nothing twice.
     """
-    ids = (
-        Match.objects.filter(created_at__gte=since, eligible=True)
+    return _announce(_eligible_ids(Match.objects.filter(created_at__gte=since)))
+
+
+def _eligible_ids(matches: QuerySet[Match]) -> Iterator[int]:
+    """The ids of the eligible `matches`, ascending, fetched ANNOUNCE_BATCH_SIZE at a time."""
+    return (
+        matches.filter(eligible=True)
         .order_by("pk")
         .values_list("pk", flat=True)
         .iterator(chunk_size=ANNOUNCE_BATCH_SIZE)
     )
+
+
+def _announce(ids: Iterable[int]) -> int:
+    """Send `matches_stored` naming `ids` (ascending) ANNOUNCE_BATCH_SIZE at a time, so no
+    process holds them all (a first rescore of 2 x 10^5 enterprises creates 2.5 M); once,
+    naming none, when there are none, as every rescore announces. Returns how many."""
+    ids = iter(ids)
     named = 0
     for batch in iter(lambda: list(islice(ids, ANNOUNCE_BATCH_SIZE)), []):
         matches_stored.send(sender=Match, new_match_ids=batch)
         named += len(batch)
+    if not named:
+        matches_stored.send(sender=Match, new_match_ids=[])
     return named
 
 
@@ -972,19 +986,24 @@ def _prune_postgresql_announcing(
             [*params, new, k, k, since, new, k, k],
         )
         deleted = int(cursor.fetchone()[0])
-        last = 0
-        while True:
-            cursor.execute(
-                f"SELECT id FROM {_PG_NEW} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608
-                [last, ANNOUNCE_BATCH_SIZE],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if not ids:
-                break
-            matches_stored.send(sender=Match, new_match_ids=ids)
-            last = ids[-1]
+        _announce(_ids_of_new(cursor))
         cursor.execute(f"DROP TABLE {_PG_NEW}")
     return deleted
+
+
+def _ids_of_new(cursor) -> Iterator[int]:
+    """The ids in the `_PG_NEW` table, ascending, read ANNOUNCE_BATCH_SIZE at a time."""
+    last = 0
+    while True:
+        cursor.execute(
+            f"SELECT id FROM {_PG_NEW} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608
+            [last, ANNOUNCE_BATCH_SIZE],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return
+        yield from ids
+        last = ids[-1]
 
 
 def project_matches_retire(*, project_id: int) -> int:

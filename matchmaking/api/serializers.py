@@ -55,17 +55,26 @@ class MatchSerializer(RowPlanMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_score(self, match: Match) -> float:
-        return round(float(match.score), 1)
+        return score_shown(match.score)
 
     def get_reasons(self, match: Match) -> list[dict]:
-        explain = self.context.get("explain")
-        reasons = []
-        for reason in match.reasons or []:
-            item = dict(reason) if isinstance(reason, dict) else {"code": str(reason)}
-            if explain is not None:
-                item["text"] = explain(item)
-            reasons.append(item)
-        return reasons
+        return reasons_shown(match.reasons, explain=self.context.get("explain"))
+
+
+def score_shown(score: float) -> float:
+    return round(float(score), 1)
+
+
+def reasons_shown(stored: list | None, *, explain: Callable[[dict], str] | None) -> list[dict]:
+    """The stored reasons as dicts (a legacy reason is a bare code), each with its text in the
+    active language when the request has an explainer."""
+    reasons = []
+    for reason in stored or []:
+        item = dict(reason) if isinstance(reason, dict) else {"code": str(reason)}
+        if explain is not None:
+            item["text"] = explain(item)
+        reasons.append(item)
+    return reasons
 
 
 class MatchMarkInputSerializer(serializers.Serializer):
@@ -155,12 +164,6 @@ def match_rows(rows: Iterable[tuple], *, explain: Callable[[dict], str] | None) 
         computed_at,
         config_version,
     ) in rows:
-        reasons = []
-        for reason in stored_reasons or []:
-            item = dict(reason) if isinstance(reason, dict) else {"code": str(reason)}
-            if explain is not None:
-                item["text"] = explain(item)
-            reasons.append(item)
         out.append(
             {
                 "id": pk,
@@ -179,10 +182,10 @@ def match_rows(rows: Iterable[tuple], *, explain: Callable[[dict], str] | None) 
                     "country": _enterprise_country(enterprise_country),
                     "is_verified": enterprise_verified,
                 },
-                "score": round(float(score), 1),
+                "score": score_shown(score),
                 "eligible": eligible,
                 "ineligibility_reason": ineligibility_reason,
-                "reasons": reasons,
+                "reasons": reasons_shown(stored_reasons, explain=explain),
                 "components": None if components is None else components_f(components),
                 "state": state,
                 "state_changed_at": None

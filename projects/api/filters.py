@@ -157,10 +157,19 @@ class RateToCny(Expression):
         # more than 50 parameters, past which psycopg parses a statement's placeholders
         # again on every execution instead of caching them (~0.9 ms a request).
         currency, params = compiler.compile(self.currency)
-        currencies = [code for code, _rate in self.rates]
-        rates = [rate for _code, rate in self.rates]
-        sql = f"(%s::numeric[])[array_position(%s::text[], {currency}::text)]"
-        return sql, [rates, currencies, *params]
+        return self.POSTGRESQL.format(currency=currency), [
+            *self.postgresql_params(dict(self.rates)),
+            *params,
+        ]
+
+    # The PostgreSQL form, also written by hand in projects.api.serializers' row statement:
+    # its two parameters are postgresql_params(rates).
+    POSTGRESQL = "(%s::numeric[])[array_position(%s::text[], {currency}::text)]"
+
+    @staticmethod
+    def postgresql_params(rates: Mapping[str, Decimal]) -> list[list]:
+        pairs = sorted(rates.items())
+        return [[rate for _code, rate in pairs], [code for code, _rate in pairs]]
 
 
 def projects_with_cny(

@@ -19,6 +19,7 @@ from enterprises.api.serializers import (
 )
 from enterprises.api.serializers import validate_currency as _validate_currency
 from enterprises.models import Enterprise
+from projects.api.filters import CODE_COLUMNS, RateToCny
 from projects.models import OpportunityList, Park, Project
 
 
@@ -160,8 +161,11 @@ class ProjectSerializer(RowPlanMixin, serializers.ModelSerializer):
         return [country.code for country in obj.target_countries]
 
     def get_rank(self, obj: Project) -> float | None:
-        rank = getattr(obj, "rank", None)
-        return round(float(rank), 6) if rank is not None else None
+        return rank_shown(getattr(obj, "rank", None))
+
+
+def rank_shown(rank: float | None) -> float | None:
+    return None if rank is None else round(float(rank), 6)
 
 
 def _slugs(model, *, required: bool = False) -> serializers.SlugRelatedField:
@@ -285,15 +289,11 @@ def _row_values_statement() -> str:
     CNY amounts as projects.api.filters.RateToCny and projects_with_cny compute them, from
     the rates and currencies given as the first four parameters). Written once per
     process from the models' columns."""
-    from projects.api.filters import CODE_COLUMNS  # the derived columns' names
-
     qn = connection.ops.quote_name
     project, enterprise = Project._meta, Enterprise._meta
     p, e = qn(project.db_table), qn(enterprise.db_table)
     lists, parks = qn(OpportunityList._meta.db_table), qn(Park._meta.db_table)
-    rate = "(%s::numeric[])[array_position(%s::text[], {p}.{currency}::text)]".format(
-        p=p, currency=qn(project.get_field("currency").column)
-    )
+    rate = RateToCny.POSTGRESQL.format(currency=f"{p}.{qn(project.get_field('currency').column)}")
     derived = {f"{field}_codes": column for field, (column, _m2m) in CODE_COLUMNS.items()}
     selected = []
     for name in PROJECT_ROW_COLUMNS:
@@ -331,10 +331,9 @@ def project_row_values(ids: list[int], rates: Mapping[str, Decimal]) -> list[tup
     bench's search) before sorting out the 20 shown."""
     if not ids:
         return []
-    pairs = sorted(rates.items())
-    currencies, values = [code for code, _ in pairs], [rate for _, rate in pairs]
+    rate = RateToCny.postgresql_params(rates)
     with connection.cursor() as cursor:
-        cursor.execute(_row_values_statement(), [values, currencies, values, currencies, ids])
+        cursor.execute(_row_values_statement(), [*rate, *rate, ids])
         found = {row[0]: row for row in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
 
@@ -450,7 +449,7 @@ def project_rows(rows: Iterable[tuple], *, ranked: bool) -> list[dict]:
                 "published_at": _none_or(published_f, published_at),
                 "created_at": created_f(created_at),
                 "updated_at": updated_f(updated_at),
-                "rank": None if rank is None else round(float(rank), 6),
+                "rank": rank_shown(rank),
             }
         )
     return out
