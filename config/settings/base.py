@@ -157,12 +157,13 @@ CONTENT_SECURITY_POLICY = {
 # Audit history (django-simple-history): who changed what and when, shown in the admin.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# Cache: Redis when configured, local memory otherwise (quick start).
+# Cache: Redis when configured, local memory otherwise (quick start). core.cache.RedisCache is
+# Django's RedisCache keeping one client per connection pool (not one per call).
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # An unreachable Redis host must fail fast (the caches degrade to rendering, the
             # 503 middleware answers), not hold a request for the OS's TCP timeout.
