@@ -10,7 +10,6 @@ import pytest
 
 from matchmaking import services
 from matchmaking.models import Match, MatchingConfig
-from matchmaking.signals import matches_stored
 from notifications.models import Notification
 from projects.models import Project
 from projects.services import project_publish
@@ -19,18 +18,6 @@ from tests.workers import wait_until
 
 WAREHOUSE = "Bonded warehouse at the port."
 COLD = "Cold chain storage for fruit."
-
-
-@pytest.fixture
-def announced():
-    received: list[list[int]] = []
-
-    def receiver(sender, new_match_ids, **kwargs):
-        received.append(list(new_match_ids))
-
-    matches_stored.connect(receiver, dispatch_uid="test-rescore-announce", weak=False)
-    yield received
-    matches_stored.disconnect(dispatch_uid="test-rescore-announce")
 
 
 @pytest.fixture

@@ -13,23 +13,10 @@ from django.db.models import F
 from matchmaking import services
 from matchmaking.models import Match
 from matchmaking.services import matches_rescore_all, matching_config_create
-from matchmaking.signals import matches_stored
 from matchmaking.tasks import rescore_all_task
 from tests.factories import EnterpriseFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def announced():
-    received: list[list[int]] = []
-
-    def receiver(sender, new_match_ids, **kwargs):
-        received.append(list(new_match_ids))
-
-    matches_stored.connect(receiver, dispatch_uid="test-rescore-notify", weak=False)
-    yield received
-    matches_stored.disconnect(dispatch_uid="test-rescore-notify")
 
 
 @pytest.fixture
