@@ -14,6 +14,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import transaction
+from django.db.models import Count, Window
 from django.utils.functional import cached_property
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
@@ -104,6 +105,11 @@ class CappedCountPaginator(DjangoPaginator):
     hash of the counting query's SQL and parameters (so the viewer's visibility, the filters,
     the exchange rates are all in the key) and the generation, which the writes of the
     counted table move on (projects.api.counts): an unchanged table is not counted again.
+    With a `count_key` too (the view's name of the selection), so is each page's list of
+    rows (the view's values: ids and ranks), under that name, the ordering and the page:
+    an unchanged table is not searched again for the same page. The view reads the rows'
+    columns by those ids every time, so related rows the generation does not follow (an
+    owner's name) are never stale.
     """
 
     cap = 1000
@@ -111,6 +117,71 @@ class CappedCountPaginator(DjangoPaginator):
     # Set by CappedCountPagination from the view: a name for the counted rows that is
     # cheaper than the counting query's SQL (see ProjectViewSet.count_key).
     count_key: str | None = None
+    # Set by CappedCountPagination from the view: count with the page's rows (below).
+    count_with_rows: bool = False
+    _generation: str | None = None
+
+    def page(self, number: Any) -> Any:
+        try:
+            key = self._page_cache_key(number)
+            cached = None if key is None else cache.get(key)
+        except CACHE_DOWN:
+            key = cached = None
+        if cached is not None:
+            count, self.count_exact, rows = cached
+            self.__dict__["count"] = count  # the cached_property's value
+            return self._get_page(rows, self.validate_number(number), self)
+        page = None
+        if self.count_with_rows and "count" not in self.__dict__:
+            page = self._page_counted_with_rows(number)
+        if page is None:
+            page = super().page(number)
+        if key is not None:
+            with contextlib.suppress(*CACHE_DOWN):
+                cache.set(key, (self.count, self.count_exact, list(page)), COUNT_CACHE_SECONDS)
+        return page
+
+    def _page_cache_key(self, number: Any) -> str | None:
+        if not self._shared_cache() or self.count_key is None:
+            return None
+        order = self.object_list.query.order_by
+        named = f"page:{self.count_key}|{order!r}|{self.per_page}|{number}"
+        return self._cache_key("api:page:v1", named)
+
+    def _shared_cache(self) -> bool:
+        # A per-process cache would not see other processes' writes: count every time.
+        return self.generation_key is not None and not isinstance(caches["default"], LocMemCache)
+
+    def _cache_key(self, prefix: str, named: str) -> str:
+        name = hashlib.blake2s(named.encode(), digest_size=16).hexdigest()
+        if self._generation is None:  # once per request (page and count)
+            self._generation = count_generation(self.generation_key)
+        return f"{prefix}:{self._generation}:{name}"
+
+    def _page_counted_with_rows(self, number: Any) -> Any:
+        """The page, each of its rows carrying `COUNT(*) OVER ()`, the number of rows the
+        whole selection has: one query instead of the page's and the count's, where the
+        database reads every selected row for the page anyway (a list sorted by search
+        rank), and the count would read them all again. The same `count` and
+        `count_exact` as the capped count. None (count first, as usual) when the page is
+        not a page number within the cap, or has no rows: Django's validation then
+        answers as for any list."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return None
+        bottom = (number - 1) * self.per_page
+        if number < 1 or bottom >= self.cap:
+            return None
+        top = min(bottom + self.per_page, self.cap)
+        counted = self.object_list.annotate(selected_rows=Window(Count("*")))
+        rows = list(counted[bottom:top])
+        if not rows:
+            return None
+        total = rows[0][-1]
+        self.__dict__["count"] = min(total, self.cap)  # the cached_property's value
+        self.count_exact = total <= self.cap
+        return self._get_page([row[:-1] for row in rows], self.validate_number(number), self)
 
     @cached_property
     def count(self) -> int:
@@ -121,8 +192,7 @@ class CappedCountPaginator(DjangoPaginator):
         return min(counted, self.cap)
 
     def _count(self, counting: Any) -> int:
-        # A per-process cache would not see other processes' writes: count every time.
-        if self.generation_key is None or isinstance(caches["default"], LocMemCache):
+        if not self._shared_cache():
             return counting.count()
         try:
             if self.count_key is not None:
@@ -130,8 +200,7 @@ class CappedCountPaginator(DjangoPaginator):
             else:
                 sql, params = counting.query.sql_with_params()
                 named = f"sql:{(sql, params)!r}"
-            query = hashlib.blake2s(named.encode(), digest_size=16).hexdigest()
-            key = f"api:count:v2:{count_generation(self.generation_key)}:{query}"
+            key = self._cache_key("api:count:v2", named)
             counted = cache.get(key)
         except CACHE_DOWN:
             return counting.count()
@@ -150,6 +219,7 @@ class CappedCountPagination(Pagination):
     paginator_class: ClassVar[type[CappedCountPaginator]] = CappedCountPaginator
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self.count_with_rows = getattr(view, "count_with_rows", False)
         count_key = getattr(view, "count_key", None)
         self.count_key = count_key() if callable(count_key) else None
         return super().paginate_queryset(queryset, request, view)
@@ -158,6 +228,7 @@ class CappedCountPagination(Pagination):
         # PageNumberPagination calls this as it would call a paginator class.
         paginator = self.paginator_class(object_list, per_page)
         paginator.count_key = self.count_key
+        paginator.count_with_rows = self.count_with_rows
         return paginator
 
     def get_paginated_response(self, data: Any) -> Response:

@@ -162,6 +162,8 @@ class ProjectViewSet(
     filter_backends = [FilterSetOnViewBackend]
     pagination_class = ProjectCountPagination
     filterset: ProjectFilter | None = None
+    # Set by list: count with the page's rows (CappedCountPaginator.count_with_rows).
+    count_with_rows = False
 
     def count_key(self) -> str | None:
         """Names the rows this request counts, for the cached count (ProjectCountPaginator):
@@ -209,6 +211,14 @@ class ProjectViewSet(
             return super().list(request, *args, **kwargs)
         projects = self.filter_queryset(self._visible())
         ranked = "rank" in projects.query.annotations
+        # The page query reads and sorts every selected row when it orders them by search
+        # rank or by a column without an index (all orderings but `reference`): the count
+        # then comes with the page's rows, instead of a second read of them (uncached, a
+        # searched list's count took 4-6 ms of PostgreSQL, a broad ordered filter's 10).
+        # In reference order the page stops at its rows (index) and the capped count,
+        # cached, reads at most cap + 1.
+        ordering = self.filterset.form.cleaned_data.get("ordering") or []
+        self.count_with_rows = ranked or any(o.lstrip("-") != "reference" for o in ordering)
         page = self.paginate_queryset(projects.values_list("pk", *(["rank"] if ranked else [])))
         rows = project_row_values([row[0] for row in page], self.filterset.rates)
         if ranked:  # each row's rank after its columns, as project_rows reads it
