@@ -93,6 +93,9 @@ DERIVED = {
     "corridor_codes": _derived_field("corridor_codes", ArrayField(TextField())),
     "region_codes": _derived_field("region_codes", ArrayField(TextField())),
     "ownership_codes": _derived_field("ownership_codes", ArrayField(TextField())),
+    # The places targeted, generated from target_countries and region_codes (0006): `c:TH`
+    # per country, the region codes, `*` for none (anywhere); GIN-indexed.
+    "place_codes": _derived_field("place_codes", ArrayField(TextField())),
 }
 
 
@@ -433,6 +436,9 @@ class ProjectFilter(django_filters.FilterSet):
                 region_codes.update(
                     region for region, members in regions.items() if code in members
                 )
+        if derived_columns():  # one indexed array of the places (projects/migrations/0006)
+            places = {"*", *region_codes, *(f"c:{country}" for country in countries)}
+            return queryset.filter(ArrayOverlap(Derived("place_codes"), sorted(places)))
         anywhere = Q(target_countries="") & _having_none("target_regions")
         targeted = _having_any("target_regions", region_codes)
         if countries:
