@@ -484,11 +484,7 @@ class _Writer:
             score = np.round(scores.score.astype(np.float64), 2).tolist()
             status = scores.status.tolist()
             if self.fast:
-                for name, held in list(self.fragments.items()):
-                    # Fragments only: the interned fields their keys are made of stay.
-                    fragment = name != "interned" and isinstance(held, dict)
-                    if fragment and len(held) > FRAGMENT_CACHE_MAX:
-                        del self.fragments[name]
+                scoring.explain_cache_trim(self.fragments, FRAGMENT_CACHE_MAX)
                 text = _copy_columns(
                     project_ids=p_ids,
                     enterprise_ids=e_ids,

@@ -32,7 +32,12 @@ from matchmaking.scoring.features import (
     negative_rule_for,
     project_batch,
 )
-from matchmaking.scoring.reasons import explain_pair, explain_pairs, explain_pairs_json
+from matchmaking.scoring.reasons import (
+    explain_cache_trim,
+    explain_pair,
+    explain_pairs,
+    explain_pairs_json,
+)
 
 __all__ = [
     "COMPONENTS",
@@ -53,6 +58,7 @@ __all__ = [
     "Weights",
     "enterprise_batch",
     "enterprise_batch_merge",
+    "explain_cache_trim",
     "explain_pair",
     "explain_pairs",
     "explain_pairs_json",

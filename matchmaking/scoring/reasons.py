@@ -355,6 +355,15 @@ def explain_pairs_json(
     return ["[" + text[1:] + "]" for text in joined.tolist()]
 
 
+def explain_cache_trim(cache: dict, max_entries: int) -> None:
+    """Drop every table of encoded fragments in an `explain_pairs_json` cache that holds more
+    than `max_entries` (they grow with the distinct pairs explained); the interned fields the
+    fragments' keys are made of stay, so the next call encodes the same fragments again."""
+    for name, held in list(cache.items()):
+        if name != "interned" and isinstance(held, dict) and len(held) > max_entries:
+            del cache[name]
+
+
 # Columns of the interned record fields (see `_project_keys` / `_enterprise_keys`).
 (
     _P_SECTORS,
