@@ -27,8 +27,11 @@
      project or page (generated from a fixed seed, so every run sends the same URLs), so
      that nearly every request misses every cache: the realistic cost of browsing.
    The trivial endpoint is measured first and again last; the ratios are to the mean of
-   the two. The Django cache (REDIS_URL) is cleared before the server starts, so cached
-   counts of an earlier run (of this or another commit) do not carry over.
+   the two. Under load, the CPU time each request cost is split between gunicorn (the
+   master and its workers), PostgreSQL (the backends of the benchmark's database) and the
+   client processes, read from /proc before and after: where a list's time goes. The
+   Django cache (REDIS_URL) is cleared before the server starts, so cached counts of an
+   earlier run (of this or another commit) do not carry over.
 
 The project list filters and searches the columns PostgreSQL derives on each project row
 (projects/migrations/0004: the stored search document and the M2M codes arrays, with GIN
@@ -416,17 +419,82 @@ def _load_worker(args: tuple) -> tuple[int, int]:
     return done, failed
 
 
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of the processes `pids` has used (those alive)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings; a process that started in between counts
+    from zero (a database connection a gunicorn thread opened under load)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _processes(match) -> list[int]:
+    """Ids of the processes for which match(ppid, command line) is true."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if match(ppid, command):
+            found.append(int(entry))
+    return found
+
+
+def server_processes(server_pid: int, database: str) -> tuple[list[int], list[int]]:
+    """gunicorn's master and workers; the PostgreSQL backends connected to `database`
+    (`postgres: <user> <database> <client> ...`: the server's, after its first requests)."""
+    gunicorn = [server_pid, *_processes(lambda ppid, _command: ppid == server_pid)]
+    backends = _processes(
+        lambda _ppid, command: (
+            command.startswith("postgres: ") and f" {database} " in command.split("(")[0] + " "
+        )
+    )
+    return gunicorn, backends
+
+
 def throughput(
-    port: int, paths: list[str], headers: dict, clients: int, seconds: float
-) -> tuple[float, int]:
-    """Successful requests per second with `clients` concurrent clients, and the failures.
-    With several paths, client k sends paths k, k + clients, k + 2 clients...: no two
-    requests of the run send the same URL until the list is used up."""
+    port: int,
+    paths: list[str],
+    headers: dict,
+    clients: int,
+    seconds: float,
+    processes=lambda: ([], []),
+) -> tuple[float, int, tuple[float, float, float]]:
+    """Successful requests per second with `clients` concurrent clients, the failures, and
+    the CPU milliseconds per successful request of the server's `processes()` (gunicorn's,
+    the database backends: read before and after, for backends opened in between) and of
+    the clients. With several paths, client k sends paths k, k + clients, k + 2 clients...:
+    no two requests of the run send the same URL until the list is used up."""
     start_at = time.time() + 1.0
     work = [(port, paths, k, clients, headers, seconds, start_at) for k in range(clients)]
+    before = [_cpu_seconds(pids) for pids in processes()], os.times()
     with multiprocessing.Pool(clients) as pool:
         counts = pool.map(_load_worker, work)
-    return sum(done for done, _ in counts) / seconds, sum(failed for _, failed in counts)
+    after = [_cpu_seconds(pids) for pids in processes()], os.times()
+    done = sum(done for done, _ in counts)
+    server_cpu = [_cpu_spent(b, a) for b, a in zip(before[0], after[0], strict=True)]
+    clients_cpu = (after[1].children_user + after[1].children_system) - (
+        before[1].children_user + before[1].children_system
+    )
+    per_request = tuple(1000 * spent / max(done, 1) for spent in (*server_cpu, clients_cpu))
+    return done / seconds, sum(failed for _, failed in counts), per_request
 
 
 VARIED_URLS = 6_000  # per list: more than 20 clients send in 10 s at 400 requests/s
@@ -608,6 +676,7 @@ def main() -> None:
     )
     options.port = options.port or _free_port()
     server = start_gunicorn(port=options.port, server=options.server, workers=options.workers)
+    database = os.environ["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
     try:
         results = []
         for name, paths, headers in [trivial, *endpoints, (f"{trivial[0]} (again)", *trivial[1:])]:
@@ -617,12 +686,17 @@ def main() -> None:
             quantiles = statistics.quantiles(timings, n=100)
             p50, p95 = statistics.median(timings), quantiles[94]
             print(f"{name}: one client p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
-            rate, failed = throughput(
-                options.port, loaded or paths, headers, options.concurrency, options.seconds
+            rate, failed, cpu = throughput(
+                options.port,
+                loaded or paths,
+                headers,
+                options.concurrency,
+                options.seconds,
+                lambda: server_processes(server.pid, database),
             )
             if failed:
                 print(f"{name}: {failed} requests failed or timed out under load", flush=True)
-            results.append((name, p50, p95, rate))
+            results.append((name, p50, p95, rate, cpu))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -631,14 +705,18 @@ def main() -> None:
     print(
         f"\n{'endpoint':36} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'req/s @' + str(options.concurrency):>10} {'vs trivial':>10}"
+        f"   CPU ms/request under load: {'gunicorn':>8} {'postgres':>8} {'clients':>8}"
     )
-    for name, p50, p95, rate in results:
-        print(f"{name:36} {p50:8.1f} {p95:8.1f} {rate:10.1f} {rate / trivial_rate:10.0%}")
+    for name, p50, p95, rate, cpu in results:
+        print(
+            f"{name:36} {p50:8.1f} {p95:8.1f} {rate:10.1f} {rate / trivial_rate:10.0%}"
+            f"   {'':26} {cpu[0]:8.2f} {cpu[1]:8.2f} {cpu[2]:8.2f}"
+        )
     print(
         f"(trivial: {results[0][3]:.1f} first, {results[-1][3]:.1f} last; ratios to their mean "
         f"{trivial_rate:.1f}; load average {os.getloadavg()[0]:.2f})"
     )
-    for name, _p50, p95, rate in results[1:-1]:
+    for name, _p50, p95, rate, _cpu in results[1:-1]:
         verdict_latency = "meets" if p95 < 50 else "MISSES"
         verdict_rate = "meets" if rate >= 0.3 * trivial_rate else "MISSES"
         print(
