@@ -28,8 +28,8 @@
      that nearly every request misses every cache: the realistic cost of browsing.
    The trivial endpoint is measured first and again last; the ratios are to the mean of
    the two. Under load, the CPU time each request cost is split between gunicorn (the
-   master and its workers), PostgreSQL (the backends of the benchmark's database) and the
-   client processes, read from /proc before and after: where a list's time goes. The
+   master and its workers), PostgreSQL (the whole local server) and the client
+   processes, read from /proc before and after: where a list's time goes. The
    Django cache (REDIS_URL) is cleared before the server starts, so cached counts of an
    earlier run (of this or another commit) do not carry over.
 
@@ -43,6 +43,7 @@ dropped if a reused database still has it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import multiprocessing
 import os
@@ -420,7 +421,9 @@ def _load_worker(args: tuple) -> tuple[int, int]:
 
 
 def _cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds each of the processes `pids` has used (those alive)."""
+    """User + system CPU seconds each of the processes `pids` has used (those alive),
+    with that of its children it has reaped: a database connection that closed between
+    two readings (CONN_MAX_AGE) is then still counted, in the postmaster's share."""
     ticks = os.sysconf("SC_CLK_TCK")
     used = {}
     for pid in pids:
@@ -429,14 +432,15 @@ def _cpu_seconds(pids: list[int]) -> dict[int, float]:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        used[pid] = sum(int(value) for value in fields[11:15]) / ticks  # utime .. cstime
     return used
 
 
 def _cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds spent between two readings; a process that started in between counts
-    from zero (a database connection a gunicorn thread opened under load)."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    """CPU seconds a group of processes spent between two readings of it. The readings'
+    totals are compared: a process that started in between is in the second only, and one
+    that ended is in the first, its time then in its parent's reaped-children share."""
+    return sum(after.values()) - sum(before.values())
 
 
 def _processes(match) -> list[int]:
@@ -457,16 +461,16 @@ def _processes(match) -> list[int]:
     return found
 
 
-def server_processes(server_pid: int, database: str) -> tuple[list[int], list[int]]:
-    """gunicorn's master and workers; the PostgreSQL backends connected to `database`
-    (`postgres: <user> <database> <client> ...`: the server's, after its first requests)."""
+def server_processes(server_pid: int) -> tuple[list[int], list[int]]:
+    """gunicorn's master and workers; PostgreSQL's postmaster and all its processes (the
+    whole local server: run the benchmark on an otherwise quiet one)."""
     gunicorn = [server_pid, *_processes(lambda ppid, _command: ppid == server_pid)]
-    backends = _processes(
-        lambda _ppid, command: (
-            command.startswith("postgres: ") and f" {database} " in command.split("(")[0] + " "
-        )
-    )
-    return gunicorn, backends
+    backends = _processes(lambda _ppid, command: command.startswith("postgres: "))
+    postmasters = set()
+    for pid in backends:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+            postmasters.add(int(stat.read().rsplit(")", 1)[1].split()[1]))
+    return gunicorn, [*postmasters, *backends]
 
 
 def throughput(
@@ -479,8 +483,8 @@ def throughput(
 ) -> tuple[float, int, tuple[float, float, float]]:
     """Successful requests per second with `clients` concurrent clients, the failures, and
     the CPU milliseconds per successful request of the server's `processes()` (gunicorn's,
-    the database backends: read before and after, for backends opened in between) and of
-    the clients. With several paths, client k sends paths k, k + clients, k + 2 clients...:
+    PostgreSQL's: listed before and after, so that connections opened in between count)
+    and of the clients. With several paths, client k sends paths k, k + clients, k + 2 clients...:
     no two requests of the run send the same URL until the list is used up."""
     start_at = time.time() + 1.0
     work = [(port, paths, k, clients, headers, seconds, start_at) for k in range(clients)]
@@ -676,7 +680,6 @@ def main() -> None:
     )
     options.port = options.port or _free_port()
     server = start_gunicorn(port=options.port, server=options.server, workers=options.workers)
-    database = os.environ["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
     try:
         results = []
         for name, paths, headers in [trivial, *endpoints, (f"{trivial[0]} (again)", *trivial[1:])]:
@@ -692,7 +695,7 @@ def main() -> None:
                 headers,
                 options.concurrency,
                 options.seconds,
-                lambda: server_processes(server.pid, database),
+                lambda: server_processes(server.pid),
             )
             if failed:
                 print(f"{name}: {failed} requests failed or timed out under load", flush=True)
