@@ -162,8 +162,9 @@ class ProjectViewSet(
     filter_backends = [FilterSetOnViewBackend]
     pagination_class = ProjectCountPagination
     filterset: ProjectFilter | None = None
-    # Set by list: count with the page's rows (CappedCountPaginator.count_with_rows).
+    # Set by list: how the count comes with the page's rows (CappedCountPaginator).
     count_with_rows = False
+    count_from_capped_rows = False
 
     def count_key(self) -> str | None:
         """Names the rows this request counts, for the cached count (ProjectCountPaginator):
@@ -215,10 +216,12 @@ class ProjectViewSet(
         # rank or by a column without an index (all orderings but `reference`): the count
         # then comes with the page's rows, instead of a second read of them (uncached, a
         # searched list's count took 4-6 ms of PostgreSQL, a broad ordered filter's 10).
-        # In reference order the page stops at its rows (index) and the capped count,
-        # cached, reads at most cap + 1.
+        # In reference order the page stops at its rows (index) when the selection is
+        # broad; a selection of at most cap rows is counted and paged from them in one
+        # query, which reads no more than the capped count would.
         ordering = self.filterset.form.cleaned_data.get("ordering") or []
         self.count_with_rows = ranked or any(o.lstrip("-") != "reference" for o in ordering)
+        self.count_from_capped_rows = not self.count_with_rows
         page = self.paginate_queryset(projects.values_list("pk", *(["rank"] if ranked else [])))
         rows = project_row_values([row[0] for row in page], self.filterset.rates)
         if ranked:  # each row's rank after its columns, as project_rows reads it
