@@ -72,6 +72,10 @@ class Pagination(PageNumberPagination):
 CACHE_DOWN = (RedisConnectionError, RedisTimeoutError)
 # A safety net only: every write the counted rows see moves their generation on.
 COUNT_CACHE_SECONDS = 10 * 60
+# CappedCountPaginator.count_with_page: the page query counts every selected row (it sorts
+# them all anyway), or at most cap + 1 of them (a list read in an index's order).
+WITH_ALL_ROWS = "all rows"
+WITH_CAPPED_ROWS = "capped rows"
 
 
 def count_generation(key: str) -> str:
@@ -117,11 +121,10 @@ class CappedCountPaginator(DjangoPaginator):
     # Set by CappedCountPagination from the view: a name for the counted rows that is
     # cheaper than the counting query's SQL (see ProjectViewSet.count_key).
     count_key: str | None = None
-    # Set by CappedCountPagination from the view: count with the page's rows (below).
-    count_with_rows: bool = False
-    # Set by CappedCountPagination from the view: count and page from at most cap + 1 of
-    # the selected rows when the selection is that small (_page_counted_from_capped_rows).
-    count_from_capped_rows: bool = False
+    # Set by CappedCountPagination from the view: whether the count may come with the
+    # page's rows, and how: WITH_ALL_ROWS (_page_counted_with_rows) or WITH_CAPPED_ROWS
+    # (_page_counted_from_capped_rows); None counts first.
+    count_with_page: str | None = None
     _generation: str | None = None
 
     def page(self, number: Any) -> Any:
@@ -135,10 +138,11 @@ class CappedCountPaginator(DjangoPaginator):
             self.__dict__["count"] = count  # the cached_property's value
             return self._get_page(rows, self.validate_number(number), self)
         page = None
-        if self.count_with_rows and "count" not in self.__dict__:
-            page = self._page_counted_with_rows(number)
-        elif self.count_from_capped_rows and "count" not in self.__dict__:
-            page = self._page_counted_from_capped_rows(number)
+        if "count" not in self.__dict__:
+            if self.count_with_page == WITH_ALL_ROWS:
+                page = self._page_counted_with_rows(number)
+            elif self.count_with_page == WITH_CAPPED_ROWS:
+                page = self._page_counted_from_capped_rows(number)
         if page is None:
             page = super().page(number)
         if key is not None:
@@ -171,22 +175,13 @@ class CappedCountPaginator(DjangoPaginator):
         `count_exact` as the capped count. None (count first, as usual) when the page is
         not a page number within the cap, or has no rows: Django's validation then
         answers as for any list."""
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            return None
-        bottom = (number - 1) * self.per_page
-        if number < 1 or bottom >= self.cap:
+        bottom = self._page_bottom(number)
+        if bottom is None:
             return None
         top = min(bottom + self.per_page, self.cap)
         counted = self.object_list.annotate(selected_rows=Window(Count("*")))
         rows = list(counted[bottom:top])
-        if not rows:
-            return None
-        total = rows[0][-1]
-        self.__dict__["count"] = min(total, self.cap)  # the cached_property's value
-        self.count_exact = total <= self.cap
-        return self._get_page([row[:-1] for row in rows], self.validate_number(number), self)
+        return self._page_of_counted_rows(rows, number) if rows else None
 
     def _page_counted_from_capped_rows(self, number: Any) -> Any:
         """For a list read in an index's order (the project list by reference), where the
@@ -200,22 +195,16 @@ class CappedCountPaginator(DjangoPaginator):
         order as before, without a count query. Also None (count first, as usual) for a
         page past the cap or the selection, and for rows that are not values of plain
         ordered fields."""
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            return None
-        bottom = (number - 1) * self.per_page
+        bottom = self._page_bottom(number)
         fields = getattr(self.object_list, "_fields", None)
         order = list(self.object_list.query.order_by)
-        if number < 1 or bottom >= self.cap or not fields or not order:
+        if bottom is None or not fields or not order:
             return None
         if not all(isinstance(o, str) and o.lstrip("-").isidentifier() for o in order):
             return None
         cached = self._cached_count()
         if cached is not None and cached > self.cap:  # a broad selection, counted before
-            self.__dict__["count"] = self.cap  # the cached_property's value
-            self.count_exact = False
-            return None
+            return self._known_capped()
         names = [o.lstrip("-") for o in order]
         columns = [*fields, *(name for name in names if name not in fields)]
         sql, params = (
@@ -238,13 +227,33 @@ class CappedCountPaginator(DjangoPaginator):
             rows = cursor.fetchall()
         if not rows:
             return None
-        counted = rows[0][-1]  # at most cap + 1, as the capped count's
-        self._remember_count(counted)
+        self._remember_count(rows[0][-1])  # at most cap + 1, as the capped count's
+        if rows[0][-1] > self.cap:  # rows from an arbitrary part of a larger selection
+            return self._known_capped()
+        return self._page_of_counted_rows(rows, number)
+
+    def _page_bottom(self, number: Any) -> int | None:
+        """The offset of page `number`'s first row, when it is a page number within the
+        cap; None otherwise (Django's validation answers it, as for any list)."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return None
+        bottom = (number - 1) * self.per_page
+        return bottom if number >= 1 and bottom < self.cap else None
+
+    def _page_of_counted_rows(self, rows: list[tuple], number: Any) -> Any:
+        """Page `number` of `rows`, each ending with the number of rows selected."""
+        counted = rows[0][-1]
         self.__dict__["count"] = min(counted, self.cap)  # the cached_property's value
         self.count_exact = counted <= self.cap
-        if not self.count_exact:  # rows from an arbitrary part of a larger selection
-            return None
         return self._get_page([row[:-1] for row in rows], self.validate_number(number), self)
+
+    def _known_capped(self) -> None:
+        """The selection has more than `cap` rows: the count is the cap, and the page is
+        read as usual (None)."""
+        self.__dict__["count"] = self.cap  # the cached_property's value
+        self.count_exact = False
 
     @cached_property
     def count(self) -> int:
@@ -294,8 +303,7 @@ class CappedCountPagination(Pagination):
     paginator_class: ClassVar[type[CappedCountPaginator]] = CappedCountPaginator
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
-        self.count_with_rows = getattr(view, "count_with_rows", False)
-        self.count_from_capped_rows = getattr(view, "count_from_capped_rows", False)
+        self.count_with_page = getattr(view, "count_with_page", None)
         count_key = getattr(view, "count_key", None)
         self.count_key = count_key() if callable(count_key) else None
         return super().paginate_queryset(queryset, request, view)
@@ -304,8 +312,7 @@ class CappedCountPagination(Pagination):
         # PageNumberPagination calls this as it would call a paginator class.
         paginator = self.paginator_class(object_list, per_page)
         paginator.count_key = self.count_key
-        paginator.count_with_rows = self.count_with_rows
-        paginator.count_from_capped_rows = self.count_from_capped_rows
+        paginator.count_with_page = self.count_with_page
         return paginator
 
     def get_paginated_response(self, data: Any) -> Response:

@@ -9,7 +9,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.base import ApiViewMixin, CappedCountPagination, error_responses
+from core.api.base import (
+    WITH_ALL_ROWS,
+    WITH_CAPPED_ROWS,
+    ApiViewMixin,
+    CappedCountPagination,
+    error_responses,
+)
 from core.api.errors import Conflict, bad_request
 from core.api.filters import FilterSetOnViewBackend
 from core.api.serializers import unread_related_fields
@@ -163,8 +169,7 @@ class ProjectViewSet(
     pagination_class = ProjectCountPagination
     filterset: ProjectFilter | None = None
     # Set by list: how the count comes with the page's rows (CappedCountPaginator).
-    count_with_rows = False
-    count_from_capped_rows = False
+    count_with_page: str | None = None
 
     def count_key(self) -> str | None:
         """Names the rows this request counts, for the cached count (ProjectCountPaginator):
@@ -220,8 +225,8 @@ class ProjectViewSet(
         # broad; a selection of at most cap rows is counted and paged from them in one
         # query, which reads no more than the capped count would.
         ordering = self.filterset.form.cleaned_data.get("ordering") or []
-        self.count_with_rows = ranked or any(o.lstrip("-") != "reference" for o in ordering)
-        self.count_from_capped_rows = not self.count_with_rows
+        sorts_all = ranked or any(o.lstrip("-") != "reference" for o in ordering)
+        self.count_with_page = WITH_ALL_ROWS if sorts_all else WITH_CAPPED_ROWS
         page = self.paginate_queryset(projects.values_list("pk", *(["rank"] if ranked else [])))
         rows = project_row_values([row[0] for row in page], self.filterset.rates)
         if ranked:  # each row's rank after its columns, as project_rows reads it
